@@ -1,0 +1,3 @@
+"""Generative-agents social simulation engine."""
+
+__version__ = "0.1.0"

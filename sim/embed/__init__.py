@@ -1,0 +1,1 @@
+"""The embedding edge: a protocol, sentence-transformers, a deterministic fake and a cache."""

@@ -1,0 +1,77 @@
+"""The one protocol every language-model backend implements."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+FinishReason = Literal["stop", "length", "error"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class LMRequest:
+    """A request for one JSON answer that must follow `schema` (a JSON Schema object)."""
+
+    messages: tuple[Message, ...]
+    schema: dict[str, Any]
+    schema_name: str = "answer"
+    max_tokens: int = 256
+    temperature: float = 0.7
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-shaped form, as stored with the run."""
+        return {
+            "messages": [{"role": m.role, "content": m.content} for m in self.messages],
+            "schema": self.schema,
+            "schema_name": self.schema_name,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "seed": self.seed,
+        }
+
+    def key(self) -> str:
+        """Stable hash of everything that determines the answer: the cache and replay key."""
+        blob = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LMResponse:
+    """The raw text a backend returned and what it cost."""
+
+    text: str
+    finish_reason: FinishReason = "stop"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model: str = ""
+    cached: bool = False  # answered from a cache or a recorded run, not by the model
+
+
+@runtime_checkable
+class LanguageModel(Protocol):
+    """A backend: turns a request into raw text. Validation and retries live above it."""
+
+    @property
+    def name(self) -> str:
+        """Model identifier recorded with every call."""
+        ...
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Answer one request; raise `LMError` for transport failures."""
+        ...
+
+
+class LMError(RuntimeError):
+    """A backend could not produce an answer (transport failure, server error)."""
