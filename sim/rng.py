@@ -1,4 +1,4 @@
-"""Seeds derived from the root seed, so every random draw is reproducible and independent of order."""
+"""Seeds derived from the root seed: every draw is reproducible and independent of order."""
 
 from __future__ import annotations
 

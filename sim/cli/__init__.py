@@ -1,0 +1,1 @@
+"""The `sim` command line: run, inspect and interview."""

@@ -1,0 +1,122 @@
+"""The `sim` console script. Bad input exits with one line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sim.errors import SimInputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Generative-agents social simulation: run towns, inspect runs, interview agents.",
+)
+LM_HELP = "embedded (SmolLM2 in-process), fake (test double), or openai:MODEL"
+
+
+@app.command("run")
+def run_command(
+    world: Annotated[Path, typer.Argument(help="world directory or world.yaml")],
+    personas: Annotated[
+        Path | None, typer.Option(help="persona set (default: the world's)")
+    ] = None,
+    lm: Annotated[str, typer.Option(help=LM_HELP)] = "embedded",
+    base_url: Annotated[
+        str | None, typer.Option(envvar="OPENAI_BASE_URL", help="OpenAI-compatible URL")
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="OPENAI_API_KEY", help="API key for openai:MODEL", show_default=False),
+    ] = None,
+    embedder: Annotated[
+        str, typer.Option(help="minilm (all-MiniLM-L6-v2) or hash (test double)")
+    ] = "minilm",
+    seed: Annotated[
+        int | None, typer.Option(help="root seed (default 0, or the replayed run's)")
+    ] = None,
+    hours: Annotated[float, typer.Option(help="game hours to simulate")] = 1.0,
+    ticks: Annotated[int | None, typer.Option(help="ticks to simulate (overrides --hours)")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="run database to write (default runs/<world>-seed<N>.db)")
+    ] = None,
+    replay: Annotated[
+        Path | None, typer.Option(help="answer LM calls from this recorded run")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --db file")] = False,
+    checkpoint_every: Annotated[int, typer.Option(help="ticks between state checkpoints")] = 360,
+) -> None:
+    """Simulate WORLD and record every tick, memory, conversation and LM call."""
+    from sim.cli.run_cmd import run
+
+    run(
+        world,
+        personas=personas,
+        lm=lm,
+        base_url=base_url,
+        api_key=api_key,
+        embedder=embedder,
+        seed=seed,
+        hours=hours,
+        ticks=ticks,
+        db=db,
+        replay=replay,
+        overwrite=overwrite,
+        checkpoint_every=checkpoint_every,
+        console=Console(stderr=False),
+    )
+
+
+@app.command("inspect")
+def inspect_command(
+    db: Annotated[Path, typer.Argument(help="a run database")],
+    agent: Annotated[str | None, typer.Argument(help="an agent's name for the agent view")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+) -> None:
+    """What happened in a run, or in one agent's head."""
+    from sim.cli.inspect_cmd import inspect_run
+
+    inspect_run(db, agent, as_json, Console())
+
+
+@app.command("interview")
+def interview_command(
+    db: Annotated[Path, typer.Argument(help="a run database")],
+    agent: Annotated[str, typer.Argument(help="the agent to interview")],
+    question: Annotated[str, typer.Argument(help="the question to ask")],
+    lm: Annotated[str, typer.Option(help=LM_HELP)] = "embedded",
+    base_url: Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed for the answer")] = 0,
+    show_memories: Annotated[bool, typer.Option(help="also list the memories used")] = False,
+) -> None:
+    """Ask an agent a question; it answers from its recorded memories and plan."""
+    from sim.cli.interview_cmd import interview
+
+    interview(
+        db,
+        agent,
+        question,
+        lm=lm,
+        base_url=base_url,
+        api_key=api_key,
+        seed=seed,
+        show_memories=show_memories,
+        console=Console(),
+    )
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    try:
+        app()
+    except SimInputError as exc:
+        print(f"error: {exc.line()}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,257 @@
+"""`sim inspect`: a run summary (agents, places, talks, reflections, LM use) or one agent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sim.clock import label
+from sim.errors import SimInputError
+from sim.store.reader import RunReader
+from sim.types import JSON
+
+KINDS = ("observation", "plan", "dialogue", "reflection")
+
+
+def run_summary(reader: RunReader) -> JSON:
+    """The whole-run summary as JSON."""
+    run = reader.run
+    last = reader.last_tick()
+    checkpoint = reader.checkpoint()
+    frames = checkpoint[1]["world"]["frames"] if checkpoint else {}
+    counts = reader.memory_counts()
+    convos = reader.conversations()
+    agents = {}
+    for name in reader.agent_names():
+        frame = frames.get(name, {})
+        agents[name] = {
+            "memories": {k: counts.get(name, {}).get(k, 0) for k in KINDS},
+            "conversations": sum(name in c["participants"] for c in convos),
+            "place": frame.get("place"),
+            "action": frame.get("action"),
+        }
+    places: dict[str, JSON] = {}
+    for agent, place in reader.visits():
+        area = place.split(":", 1)[0]
+        places.setdefault(area, {"visitors": [], "now": []})
+        if agent not in places[area]["visitors"]:
+            places[area]["visitors"].append(agent)
+    for name, a in agents.items():
+        if a["place"]:
+            places.setdefault(a["place"].split(":", 1)[0], {"visitors": [], "now": []})
+            places[a["place"].split(":", 1)[0]]["now"].append(name)
+    reflections = reader.memories(kind="reflection")
+    texts = {(m.agent, m.id): m.text for m in reader.memories()}
+    return {
+        "db": str(reader.path),
+        "world": run.world_name,
+        "status": run.status,
+        "seed": run.seed,
+        "lm": run.lm,
+        "embedder": run.embedder,
+        "ticks": run.ticks,
+        "tick_seconds": run.tick_seconds,
+        "start": label(run.start_time),
+        "end": label(last.time + run.tick_seconds) if last else label(run.start_time),
+        "digest": run.digest[:16],
+        "counts": {
+            **{k: sum(a["memories"][k] for a in agents.values()) for k in KINDS},
+            "conversations": len(convos),
+            "lm_calls": reader.lm_stats()["calls"],
+        },
+        "agents": agents,
+        "places": dict(sorted(places.items())),
+        "conversations": [
+            {
+                "time": label(run.start_time + c["tick"] * run.tick_seconds),
+                "participants": c["participants"],
+                "place": c["place"],
+                "turns": len(c["lines"]),
+                "lines": c["lines"],
+            }
+            for c in convos
+        ],
+        "reflections": [
+            {
+                "agent": m.agent,
+                "time": label(m.created),
+                "text": m.text,
+                "depth": m.depth,
+                "evidence": [texts.get((m.agent, e), "?") for e in json.loads(m.evidence_json)],
+            }
+            for m in reflections
+        ],
+        "lm_calls": reader.lm_stats(),
+    }
+
+
+def agent_view(reader: RunReader, name: str) -> JSON:
+    """One agent: persona, plan, last decision's memories with scores, reflections with evidence."""
+    names = reader.agent_names()
+    if name not in names:
+        raise SimInputError(
+            str(reader.path), "agent", f"no agent named {name!r}", f"use one of: {', '.join(names)}"
+        )
+    persona = next(p for p in reader.personas() if p["name"] == name)
+    checkpoint = reader.checkpoint()
+    state = checkpoint[1]["agents"][name] if checkpoint else None
+    frame = checkpoint[1]["world"]["frames"].get(name, {}) if checkpoint else {}
+    schedule = state["schedule"] if state else {"blocks": [], "steps": []}
+    memories = reader.memories(agent=name)
+    by_id = {m.id: m for m in memories}
+    return {
+        "agent": name,
+        "persona": {k: persona[k] for k in ("age", "occupation", "household", "traits", "home")},
+        "now": {
+            "time": label(checkpoint[1]["tick"] * reader.run.tick_seconds + reader.run.start_time)
+            if checkpoint
+            else None,
+            "place": frame.get("place"),
+            "action": frame.get("action"),
+        },
+        "plan": [
+            f"{label(b['start'])[-5:]}-{label(b['end'])[-5:]} {b['activity']} ({b['place']})"
+            for b in schedule["blocks"]
+        ],
+        "steps": [
+            f"{label(s['start'])[-5:]}-{label(s['end'])[-5:]} {s['action']}"
+            for s in schedule["steps"][-8:]
+        ],
+        "last_decision": reader.last_retrieval(name),
+        "memory_counts": {k: sum(m.kind == k for m in memories) for k in KINDS},
+        "recent_memories": [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "time": label(m.created),
+                "importance": m.importance,
+                "text": m.text,
+            }
+            for m in memories[-15:]
+        ],
+        "reflections": [
+            {
+                "id": m.id,
+                "time": label(m.created),
+                "text": m.text,
+                "depth": m.depth,
+                "importance": m.importance,
+                "evidence": [
+                    {"id": e, "text": by_id[e].text}
+                    for e in json.loads(m.evidence_json)
+                    if e in by_id
+                ],
+            }
+            for m in memories
+            if m.kind == "reflection"
+        ],
+        "conversations": [
+            {
+                "time": label(reader.run.start_time + c["tick"] * reader.run.tick_seconds),
+                "with": [p for p in c["participants"] if p != name],
+                "lines": c["lines"],
+            }
+            for c in reader.conversations(agent=name)
+        ],
+    }
+
+
+def inspect_run(db: Path, agent: str | None, as_json: bool, console: Console) -> None:
+    """Print the run summary or the agent view, as tables or JSON."""
+    reader = RunReader(db)
+    data = agent_view(reader, agent) if agent else run_summary(reader)
+    reader.close()
+    if as_json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    elif agent:
+        _print_agent(data, console)
+    else:
+        _print_run(data, console)
+
+
+def _print_run(d: JSON, console: Console) -> None:
+    console.print(
+        f"[bold]{d['world']}[/] {d['start']} -> {d['end']} ({d['ticks']} ticks, "
+        f"{d['status']}), LM {d['lm']}, seed {d['seed']}, digest {d['digest']}"
+    )
+    c = d["counts"]
+    console.print(
+        f"memories: {c['observation']} observations, {c['plan']} plans, "
+        f"{c['dialogue']} dialogue, {c['reflection']} reflections; "
+        f"{c['conversations']} conversations; {c['lm_calls']} LM calls"
+    )
+    table = Table(title="Agents")
+    for col in ("agent", *KINDS, "talks", "now"):
+        table.add_column(col)
+    for name, a in d["agents"].items():
+        table.add_row(
+            name,
+            *(str(a["memories"][k]) for k in KINDS),
+            str(a["conversations"]),
+            f"{a['action']} @ {a['place']}",
+        )
+    console.print(table)
+    places = Table(title="Places")
+    places.add_column("place")
+    places.add_column("visited by")
+    places.add_column("there now")
+    for area, p in d["places"].items():
+        places.add_row(area, ", ".join(p["visitors"]), ", ".join(p["now"]))
+    console.print(places)
+    for convo in d["conversations"]:
+        console.print(
+            f"[bold]{convo['time']}[/] {' & '.join(convo['participants'])} at "
+            f"{convo['place']} ({convo['turns']} turns)"
+        )
+        for who, text in convo["lines"][:4]:
+            console.print(f"   {who}: {text}", markup=False)
+    for r in d["reflections"]:
+        console.print(
+            f"[bold]{r['agent']}[/] reflects ({r['time']}): {r['text']} "
+            f"[dim](from {len(r['evidence'])} memories)[/]"
+        )
+
+
+def _print_agent(d: JSON, console: Console) -> None:
+    p = d["persona"]
+    console.print(
+        f"[bold]{d['agent']}[/], {p['age']}, {p['occupation']}; now {d['now']['time']}: "
+        f"{d['now']['action']} @ {d['now']['place']}"
+    )
+    console.print("[bold]Plan[/]")
+    for line in d["plan"]:
+        console.print(f"  {line}", markup=False)
+    console.print("[bold]Current steps[/]")
+    for line in d["steps"]:
+        console.print(f"  {line}", markup=False)
+    last = d["last_decision"]
+    if last:
+        table = Table(
+            title=f"Memories retrieved for the last decision ({last['purpose']}: "
+            f"{last['query'][:60]})"
+        )
+        for col in ("score", "recency", "importance", "relevance", "memory"):
+            table.add_column(col)
+        for m in last["memories"][:10]:
+            table.add_row(
+                f"{m['score']:.2f}",
+                f"{m['recency']:.2f}",
+                f"{m['importance']:.2f}",
+                f"{m['relevance']:.2f}",
+                m["text"][:90],
+            )
+        console.print(table)
+    console.print("[bold]Reflections[/]")
+    for r in d["reflections"]:
+        console.print(f"  {r['time']} (depth {r['depth']}): {r['text']}", markup=False)
+        for e in r["evidence"]:
+            console.print(f"      <- #{e['id']} {e['text'][:90]}", markup=False)
+    console.print("[bold]Recent memories[/]")
+    for m in d["recent_memories"]:
+        console.print(
+            f"  #{m['id']} {m['time']} {m['kind']} ({m['importance']}): {m['text'][:100]}",
+            markup=False,
+        )

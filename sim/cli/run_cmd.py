@@ -1,0 +1,147 @@
+"""`sim run`: simulate a world for some game hours and record everything to a run database."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.cli.build import build_lm, load_town
+from sim.embed.factory import make_embedder
+from sim.engine import Engine
+from sim.store.reader import RunReader
+from sim.store.recorder import SQLiteRecorder, dumps
+from sim.store.tables import RunRow
+from sim.types import JSON
+
+
+def default_db(world_name: str, seed: int) -> Path:
+    """`runs/<world>-seed<seed>[-N].db`, the first name not taken yet."""
+    slug = re.sub(r"[^a-z0-9]+", "-", world_name.lower()).strip("-") or "run"
+    path = Path("runs") / f"{slug}-seed{seed}.db"
+    n = 2
+    while path.exists():
+        path = Path("runs") / f"{slug}-seed{seed}-{n}.db"
+        n += 1
+    return path
+
+
+def run(
+    world_path: Path,
+    *,
+    personas: Path | None,
+    lm: str,
+    base_url: str | None,
+    api_key: str | None,
+    embedder: str,
+    seed: int | None,
+    hours: float,
+    ticks: int | None,
+    db: Path | None,
+    replay: Path | None,
+    overwrite: bool,
+    checkpoint_every: int,
+    console: Console,
+) -> JSON:
+    """Build, run and record; returns the summary (also printed)."""
+    world, people = load_town(world_path, personas)
+    if replay is not None:
+        recorded = RunReader(replay).run
+        seed = recorded.seed if seed is None else seed
+        embedder = recorded.embedder
+        lm = f"replay of {replay} ({recorded.lm})"
+    seed = 0 if seed is None else seed
+    model = build_lm(lm, seed, base_url, api_key, replay)
+    vectors = make_embedder(embedder)
+    engine = Engine(world, people, model, vectors, seed=seed)
+    db = db or default_db(world.name, seed)
+    recorder = SQLiteRecorder(
+        db,
+        RunRow(
+            world_name=world.name,
+            world_json=dumps(world.spec_json()),
+            layers_json=dumps(world.layers_json()),
+            personas_json=dumps([p.to_json() for p in people]),
+            config_json=dumps(engine.config.to_json()),
+            seed=seed,
+            lm=model.name,
+            embedder=vectors.name,
+            tick_seconds=world.tick_seconds,
+            start_time=world.start,
+        ),
+        overwrite=overwrite,
+    )
+    engine.recorder = recorder
+    total = ticks if ticks is not None else max(1, round(hours * 3600 / world.tick_seconds))
+    console.print(
+        f"[bold]{world.name}[/]: {len(people)} agents, {total} ticks of "
+        f"{world.tick_seconds}s, LM {model.name}, seed {seed} -> {db}"
+    )
+    status = "failed"
+    try:
+        _loop(engine, total, checkpoint_every, console)
+        status = "finished"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        console.print("[yellow]interrupted: saving what was recorded[/]")
+    finally:
+        recorder.checkpoint(engine.tick, engine.get_state())
+        summary = {"db": str(db), "status": status, **engine.summary()}
+        recorder.finish(status, engine.digest, summary)
+        recorder.close()
+    _print_summary(summary, console)
+    return summary
+
+
+def _loop(engine: Engine, total: int, checkpoint_every: int, console: Console) -> None:
+    """Step with a progress bar showing game time, ticks/s, LM calls and tokens."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} ticks"),
+        TextColumn("{task.fields[rate]:.1f} ticks/s"),
+        TextColumn("LM {task.fields[calls]} calls, {task.fields[tokens]} tokens"),
+        TimeElapsedColumn(),
+    )
+    started = time.perf_counter()  # progress display only; the simulation never sees it
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(engine.time_label(), total=total, rate=0.0, calls=0, tokens=0)
+        for i in range(total):
+            engine.step()
+            if checkpoint_every and engine.tick % checkpoint_every == 0 and engine.recorder:
+                engine.recorder.checkpoint(engine.tick, engine.get_state())
+            stats = engine.lm.stats
+            bar.update(
+                task,
+                advance=1,
+                description=engine.time_label(),
+                rate=(i + 1) / max(1e-9, time.perf_counter() - started),
+                calls=stats.calls,
+                tokens=stats.prompt_tokens + stats.completion_tokens,
+            )
+
+
+def _print_summary(summary: JSON, console: Console) -> None:
+    """Agents, memory counts, LM totals and the digest."""
+    table = Table(title=f"Run {summary['status']} at {summary['game_time']}")
+    for column in ("agent", "observation", "plan", "dialogue", "reflection", "now"):
+        table.add_column(column)
+    for name, a in summary["agents"].items():
+        table.add_row(
+            name,
+            *(str(a[k]) for k in ("observation", "plan", "dialogue", "reflection")),
+            a["status"],
+        )
+    console.print(table)
+    lm = summary["lm"]
+    console.print(
+        f"LM: {lm['calls']} calls ({lm['cached']} cached, {lm['fallbacks']} fallbacks), "
+        f"{lm['prompt_tokens']} prompt + {lm['completion_tokens']} completion tokens"
+    )
+    console.print(f"ticks: {summary['ticks']}  db: {summary['db']}")
+    console.print(f"digest: {summary['digest']}")
+    console.print(f"next: sim inspect {summary['db']}", style="dim")

@@ -1,0 +1,1 @@
+"""Cognition: pure decision steps (plan, react, reflect, converse) driven through the LM."""

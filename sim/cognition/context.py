@@ -1,0 +1,87 @@
+"""What every cognition step needs from outside the agent: the LM, settings, and sinks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from sim.llm.structured import CallContext, StructuredLM
+from sim.memory.retrieval import RetrievalConfig, ScoredMemory, retrieve
+from sim.memory.stream import MemoryStream
+from sim.prompts.base import PromptCall
+from sim.rng import derive_seed
+from sim.types import JSON, GameSeconds
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class CognitionConfig:
+    """Tunable behaviour; defaults follow the reference design where it is sound."""
+
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    reflection_budget: int = 150
+    reflection_questions: int = 3
+    reflection_recent: int = 50  # memories shown when asking salient questions
+    reflection_evidence: int = 12  # memories retrieved per question
+    insights_per_question: int = 2
+    prompt_memories: int = 8  # memories shown in plan, react and dialogue prompts
+    plan_horizon_minutes: int = 60  # how far ahead a block is broken into steps
+    rate_every_minutes: int = 10  # buffered observations are rated in batches this often
+    max_turns: int = 8
+    seconds_per_turn: int = 20
+    chat_cooldown_minutes: int = 120
+    react_cooldown_minutes: int = 60
+    max_group: int = 3  # largest conversation group
+
+    def to_json(self) -> JSON:
+        """JSON-shaped form, stored with the run."""
+        data = {k: v for k, v in self.__dict__.items() if k != "retrieval"}
+        return {**data, "retrieval": self.retrieval.to_json()}
+
+
+@dataclass
+class Cognition:
+    """Shared services for one tick of deciding: the typed LM, the seed and the retrieval log."""
+
+    lm: StructuredLM
+    config: CognitionConfig
+    seed: int
+    tick: int = 0
+    now: GameSeconds = 0
+    retrievals: list[JSON] = field(default_factory=list)
+    events: list[JSON] = field(default_factory=list)
+
+    def emit(self, kind: str, agent: str, **data: object) -> None:
+        """Log a decision event (plan, reaction, reflection...) for the run record."""
+        self.events.append({"kind": kind, "agent": agent, "tick": self.tick, **data})
+
+    def ask(self, agent: str, call: PromptCall[T], decision: str) -> T:
+        """Send a prompt for `agent`; the seed depends only on (run seed, purpose, agent)."""
+        return self.lm.ask(
+            call.messages,
+            call.output,
+            context=CallContext(call.purpose, agent, self.tick, decision),
+            fallback=call.fallback,
+            max_tokens=call.max_tokens,
+            temperature=call.temperature,
+            seed=derive_seed(self.seed, call.purpose, agent),
+        )
+
+    def recall(
+        self, agent: str, memory: MemoryStream, query: str, purpose: str, k: int | None = None
+    ) -> list[ScoredMemory]:
+        """Retrieve for a decision and log what was retrieved with its scores."""
+        found = retrieve(memory, query, self.now, self.config.retrieval, top_k=k)
+        self.retrievals.append(
+            {
+                "agent": agent,
+                "tick": self.tick,
+                "purpose": purpose,
+                "query": query,
+                "memories": [m.to_json() for m in found],
+            }
+        )
+        return found

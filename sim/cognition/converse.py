@@ -1,0 +1,138 @@
+"""Conversations: turn-by-turn dialogue among two or more agents, then what each takes away."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sim.agent import Agent
+from sim.clock import label
+from sim.cognition.context import Cognition
+from sim.cognition.plan import decompose
+from sim.memory.stream import NewMemory
+from sim.prompts import dialogue
+from sim.types import JSON
+from sim.world.map import World
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A finished conversation: who spoke, what they said, and why it ended."""
+
+    id: str
+    participants: tuple[str, ...]
+    place: str
+    start_tick: int
+    ticks: int  # how long the participants are occupied
+    lines: tuple[tuple[str, str], ...]
+    ended_by: str  # "choice" or "limit"
+
+    def to_json(self) -> JSON:
+        """JSON-shaped form."""
+        data = asdict(self)
+        data["participants"] = list(self.participants)
+        data["lines"] = [list(line) for line in self.lines]
+        return data
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Conversation:
+        """Inverse of `to_json`."""
+        return cls(
+            **{
+                **data,
+                "participants": tuple(data["participants"]),
+                "lines": tuple((who, text) for who, text in data["lines"]),
+            }
+        )
+
+    def transcript(self) -> list[str]:
+        """Lines as "Name: text"."""
+        return [f"{who}: {text}" for who, text in self.lines]
+
+
+def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> Conversation:
+    """Run the dialogue round-robin from the initiator until someone ends it or the turn limit."""
+    lines: list[tuple[str, str]] = []
+    ended_by = "limit"
+    for turn_no in range(cog.config.max_turns):
+        speaker = group[turn_no % len(group)]
+        others = [a.name for a in group if a is not speaker]
+        transcript = [f"{who}: {text}" for who, text in lines[-6:]]
+        query = " ".join(others) + (f" {lines[-1][1]}" if lines else "")
+        memories = [
+            m.record.text
+            for m in cog.recall(
+                speaker.name, speaker.memory, query, "converse", cog.config.prompt_memories
+            )
+        ]
+        call = dialogue.turn(
+            speaker.identity(),
+            label(cog.now),
+            place,
+            others,
+            [speaker.relation_to(o) for o in others],
+            memories,
+            transcript,
+        )
+        said = cog.ask(speaker.name, call, f"line {turn_no + 1} to {', '.join(others)}")
+        lines.append((speaker.name, said.utterance.strip() or "..."))
+        if said.end and turn_no >= 1:
+            ended_by = "choice"
+            break
+    seconds = len(lines) * cog.config.seconds_per_turn
+    return Conversation(
+        id=f"{cog.tick}-{group[0].name}",
+        participants=tuple(a.name for a in group),
+        place=place,
+        start_tick=cog.tick,
+        ticks=max(1, -(-seconds // tick_seconds)),
+        lines=tuple(lines),
+        ended_by=ended_by,
+    )
+
+
+def conclude(agent: Agent, convo: Conversation, world: World, cog: Cognition) -> None:
+    """Store the conversation and the agent's takeaway; re-plan if it now intends something.
+
+    Call after the engine has set `busy_until`, since the chat cooldown runs from the end.
+    """
+    others = [p for p in convo.participants if p != agent.name]
+    transcript = convo.transcript()
+    call = dialogue.takeaway(agent.identity(), others, transcript)
+    took = cog.ask(agent.name, call, f"takeaway from talking with {', '.join(others)}")
+    heard = "; ".join(transcript)[:600]
+    memories = [
+        NewMemory(
+            "dialogue",
+            f"Conversation at {convo.place}: {heard}",
+            took.importance,
+            subjects=tuple(others),
+        ),
+        NewMemory(
+            "dialogue",
+            took.summary.strip() or f"I talked with {', '.join(others)}.",
+            took.importance,
+            subjects=tuple(others),
+        ),
+    ]
+    intention = took.intention.strip()
+    wants = bool(intention) and intention.lower().strip(". ") not in {"nothing", "none", "no"}
+    if wants:
+        memories.append(
+            NewMemory(
+                "plan",
+                f"After talking with {', '.join(others)}, I intend to: {intention}",
+                4,
+                subjects=tuple(others),
+            )
+        )
+    agent.remember(memories, cog.now)
+    cooldown = max(agent.busy_until, cog.now) + cog.config.chat_cooldown_minutes * 60
+    for other in others:
+        agent.chat_after[other] = cooldown
+    if wants and agent.awake(cog.now):
+        decompose(
+            agent,
+            world,
+            cog,
+            situation=f"after talking with {', '.join(others)} I intend to: {intention}",
+        )

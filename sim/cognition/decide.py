@@ -1,0 +1,89 @@
+"""One agent's decision for one tick: perceive, plan if needed, react, reflect, then act.
+
+Deciding touches only the deciding agent's own state, so agents can decide in parallel; the
+engine applies the resulting moves and conversations afterwards in a fixed order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.agent import Agent
+from sim.clock import DAY
+from sim.cognition import reflect
+from sim.cognition.context import Cognition
+from sim.cognition.importance import flush
+from sim.cognition.plan import decompose, plan_day
+from sim.cognition.react import consider, eligible
+from sim.types import Observation
+from sim.world.map import World
+from sim.world.state import Move
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the agent wants this tick: a move, and possibly someone to talk to."""
+
+    move: Move
+    talk_to: str | None = None
+
+
+def sleep_move(agent: Agent, world: World) -> Move:
+    """Go to bed (or the home's entry tile) and sleep."""
+    home = agent.persona.home
+    beds = [k for k in world.arenas[home].objects if "bed" in world.objects[k].name.lower()]
+    if beds:
+        return Move(agent.name, world.objects[beds[0]].use_tile, "sleeping", "😴", beds[0])
+    return Move(agent.name, world.entry_tile(home), "sleeping", "😴", None)
+
+
+def step_move(agent: Agent, world: World, now: int) -> Move:
+    """Walk to the current step's object or place and do it; a closed place sends one home."""
+    step = agent.schedule.step_at(now)
+    assert step is not None  # decide() always lays down a step first
+    area = step.place.split(":", 1)[0]
+    if not world.is_open(area, now % DAY) and area != agent.persona.home.split(":", 1)[0]:
+        return Move(
+            agent.name,
+            world.entry_tile(agent.persona.home),
+            f"going home because {area} is closed",
+            "🚶",
+            None,
+        )
+    if step.object:
+        return Move(
+            agent.name, world.objects[step.object].use_tile, step.action, step.emoji, step.object
+        )
+    return Move(agent.name, world.entry_tile(step.place), step.action, step.emoji, None)
+
+
+def decide(
+    agent: Agent,
+    observations: list[Observation],
+    available: frozenset[str],
+    world: World,
+    cog: Cognition,
+) -> Decision:
+    """Everything one agent thinks this tick; LM calls happen only at decision points."""
+    now = cog.now
+    if not agent.awake(now):
+        flush(agent, cog, force=True)
+        return Decision(sleep_move(agent, world))
+    if agent.schedule.day != now // DAY:
+        plan_day(agent, world, cog)
+    fresh = agent.notice(observations, now)
+    for obs in fresh:
+        if obs.subject in world.objects:
+            agent.known_places.add(world.objects[obs.subject].arena)
+    if agent.schedule.step_at(now) is None:
+        decompose(agent, world, cog)
+    talk_to = None
+    salient = [o for o in fresh if eligible(agent, o, available, now)]
+    if salient:
+        target = salient[0]
+        can_talk = agent.chat_after.get(target.subject, 0) <= now
+        talk_to = consider(agent, target, can_talk, world, cog)
+    flush(agent, cog)
+    if reflect.due(agent, cog):
+        reflect.reflect(agent, cog)
+    return Decision(step_move(agent, world, now), talk_to)

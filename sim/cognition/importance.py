@@ -1,0 +1,39 @@
+"""Turn buffered perceptions into memories, rating their importance in batched LM calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sim.agent import IDLE_WORDS, Agent
+from sim.cognition.context import Cognition
+from sim.memory.stream import NewMemory
+from sim.prompts.importance import rate_importance
+
+
+def rate(agent: Agent, texts: Sequence[str], cog: Cognition, decision: str) -> list[int]:
+    """Importance 1-10 per text; idle events get 1 without asking the model."""
+    ratings = [1] * len(texts)
+    ask = [i for i, t in enumerate(texts) if not any(w in t for w in IDLE_WORDS)]
+    if ask:
+        call = rate_importance(agent.identity(), [texts[i] for i in ask])
+        answer = cog.ask(agent.name, call, decision)
+        for i, r in zip(ask, answer.ratings, strict=True):  # type: ignore[attr-defined]
+            ratings[i] = int(r)
+    return ratings
+
+
+def flush(agent: Agent, cog: Cognition, *, force: bool = False) -> None:
+    """Rate and store buffered observations, at most every `rate_every_minutes` unless forced."""
+    due = cog.now - agent.last_rated >= cog.config.rate_every_minutes * 60
+    if not agent.pending or not (force or due):
+        return
+    pending, agent.pending = agent.pending, []
+    ratings = rate(agent, [p.text for p in pending], cog, f"{len(pending)} observations")
+    agent.remember(
+        [
+            NewMemory("observation", p.text, r, subjects=p.subjects, created=p.time)
+            for p, r in zip(pending, ratings, strict=True)
+        ],
+        cog.now,
+    )
+    agent.last_rated = cog.now

@@ -1,0 +1,134 @@
+"""Planning: a day schedule on waking, then the current block broken into 5-15 minute steps.
+
+The reference asks for a wake hour, broad strokes and an hourly schedule in separate calls;
+one call with an enum of known places gives the same schedule at a third of the cost.
+"""
+
+from __future__ import annotations
+
+from sim.agent import Agent
+from sim.clock import DAY, HOUR, hour_of_day, label
+from sim.cognition.context import Cognition
+from sim.cognition.importance import flush
+from sim.cognition.schedule import Block, Schedule, lay_out_steps
+from sim.memory.stream import NewMemory
+from sim.prompts import planning
+from sim.types import GameSeconds
+from sim.world.map import World
+
+
+def day_bounds(agent: Agent, now: GameSeconds) -> tuple[GameSeconds, GameSeconds]:
+    """Start of the current game day and the time the agent goes to sleep that day."""
+    day_start = now - now % DAY
+    sleep = day_start + agent.sleep + (DAY if agent.sleep <= agent.wake else 0)
+    return day_start, sleep
+
+
+def place_notes(world: World, places: list[str]) -> list[str]:
+    """One line per known area listing its known arenas and opening hours."""
+    by_area: dict[str, list[str]] = {}
+    for path in places:
+        area, arena = path.split(":", 1)
+        by_area.setdefault(area, []).append(arena)
+    notes = []
+    for area, arenas in by_area.items():
+        info = world.areas[area]
+        hours = ""
+        if info.open_hours:
+            hours = f", open {label(info.open_hours[0])[-5:]}-{label(info.open_hours[1])[-5:]}"
+        notes.append(f"{area} ({info.kind}{hours}): {', '.join(arenas)}")
+    return notes
+
+
+def to_blocks(
+    answers: list[tuple[int, str, str]], now: GameSeconds, day_start: int, sleep: int
+) -> list[Block]:
+    """Sorted, de-duplicated (hour, activity, place) answers as contiguous blocks until sleep."""
+    chosen: dict[int, tuple[str, str]] = {}
+    for hour, activity, place in sorted(answers, key=lambda a: a[0]):
+        chosen.setdefault(hour, (activity.strip() or "free time", place))
+    starts = [max(now, day_start + h * HOUR) for h in chosen]
+    starts[0] = now
+    ends = [*starts[1:], sleep]
+    return [
+        Block(s, e, activity, place)
+        for s, e, (activity, place) in zip(starts, ends, chosen.values(), strict=True)
+        if e > s
+    ]
+
+
+def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
+    """Write today's schedule (a plan memory) from the persona, memories and known places."""
+    now = cog.now
+    flush(agent, cog, force=True)
+    day_start, sleep = day_bounds(agent, now)
+    last_hour = max(hour_of_day(now) + 1, (sleep - day_start) // HOUR)
+    hours = list(range(hour_of_day(now), min(24, last_hour)))
+    places = sorted(agent.known_places)
+    query = f"{agent.name}'s plans, intentions and commitments for today"
+    memories = [
+        m.record.text
+        for m in cog.recall(agent.name, agent.memory, query, "plan_day", cog.config.prompt_memories)
+    ]
+    call = planning.plan_day(
+        agent.identity(),
+        label(now),
+        hours,
+        places,
+        place_notes(world, places),
+        memories,
+        agent.persona.home,
+    )
+    answer = cog.ask(agent.name, call, f"day plan for {label(now)[:5]}")
+    rows = [(int(b.start_hour), b.activity, b.place) for b in answer.blocks]  # type: ignore[attr-defined]
+    agent.schedule = Schedule(day=now // DAY, blocks=to_blocks(rows, now, day_start, sleep))
+    text = f"My plan for {label(now)[:5]}: " + "; ".join(agent.schedule.summary())
+    agent.remember([NewMemory("plan", text, 5)], now)
+    cog.emit("plan_day", agent.name, plan=agent.schedule.summary())
+
+
+def decompose(agent: Agent, world: World, cog: Cognition, situation: str = "") -> None:
+    """Break the next stretch of the current block into steps; `situation` forces a re-plan."""
+    now = cog.now
+    flush(agent, cog, force=True)
+    block = agent.schedule.block_at(now)
+    if block is None:  # awake after the planned day ended: free time at home
+        _, sleep = day_bounds(agent, now)
+        block = Block(now, max(sleep, now + 15 * 60), "free time", agent.persona.home)
+        agent.schedule.blocks.append(block)
+    horizon_end = min(block.end, now + cog.config.plan_horizon_minutes * 60)
+    keys = {world.objects[k].name: k for k in world.arenas[block.place].objects}
+    query = f"{block.activity} {situation}".strip()
+    memories = [
+        m.record.text
+        for m in cog.recall(
+            agent.name, agent.memory, query, "decompose", cog.config.prompt_memories
+        )
+    ]
+    call = planning.decompose(
+        agent.identity(),
+        label(now),
+        block.activity,
+        block.place,
+        max(5, (horizon_end - now) // 60),
+        sorted(keys),
+        memories,
+        situation,
+    )
+    answer = cog.ask(agent.name, call, f"steps for '{block.activity}'")
+    parts = [
+        (int(s.minutes), s.action.strip() or block.activity, keys.get(s.object), s.emoji)
+        for s in answer.steps  # type: ignore[attr-defined]
+    ]
+    steps = lay_out_steps(now, horizon_end, parts, block.place)
+    agent.schedule.replace_steps_from(now, steps)
+    listing = ", ".join(f"{s.action} ({(s.end - s.start) // 60} min)" for s in steps)
+    text = f"From {label(now)[-5:]} to {label(horizon_end)[-5:]} at {block.place}: {listing}"
+    agent.remember([NewMemory("plan", text, 3)], now)
+    cog.emit(
+        "decompose",
+        agent.name,
+        block=block.activity,
+        steps=[s.action for s in steps],
+        situation=situation,
+    )

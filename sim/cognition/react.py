@@ -1,0 +1,55 @@
+"""Reacting to a salient observation: continue, do something else, or start a conversation."""
+
+from __future__ import annotations
+
+from sim.agent import Agent
+from sim.clock import label
+from sim.cognition.context import Cognition
+from sim.cognition.plan import decompose
+from sim.memory.stream import NewMemory
+from sim.prompts.reaction import react
+from sim.types import Observation
+from sim.world.map import World
+
+
+def eligible(agent: Agent, obs: Observation, available: frozenset[str], now: int) -> bool:
+    """Whether an observation of another agent deserves a reaction decision now."""
+    return (
+        obs.is_agent and obs.subject in available and agent.react_after.get(obs.subject, 0) <= now
+    )
+
+
+def consider(
+    agent: Agent, obs: Observation, can_talk: bool, world: World, cog: Cognition
+) -> str | None:
+    """Ask the agent how to respond; returns the name to talk to, or None."""
+    now = cog.now
+    agent.react_after[obs.subject] = now + cog.config.react_cooldown_minutes * 60
+    step = agent.schedule.step_at(now)
+    doing = step.action if step else "nothing in particular"
+    query = f"{obs.subject} {obs.description}"
+    memories = [
+        m.record.text
+        for m in cog.recall(agent.name, agent.memory, query, "react", cog.config.prompt_memories)
+    ]
+    call = react(agent.identity(), label(now), doing, obs.description, memories, can_talk)
+    answer = cog.ask(agent.name, call, f"reaction to {obs.subject}")
+    choice = answer.choice  # type: ignore[attr-defined]
+    cog.emit("react", agent.name, observed=obs.description, choice=choice, reaction=answer.reaction)  # type: ignore[attr-defined]
+    if choice == "talk":
+        return obs.subject
+    if choice == "react" and answer.reaction.strip():  # type: ignore[attr-defined]
+        reaction = answer.reaction.strip()  # type: ignore[attr-defined]
+        agent.remember(
+            [
+                NewMemory(
+                    "plan",
+                    f"I saw that {obs.description}, so I will {reaction}.",
+                    4,
+                    subjects=(obs.subject,),
+                )
+            ],
+            now,
+        )
+        decompose(agent, world, cog, situation=f"{obs.description}; I decided to {reaction}")
+    return None

@@ -1,0 +1,58 @@
+"""Reflection: when enough important things have happened, synthesise insights with evidence."""
+
+from __future__ import annotations
+
+from sim.agent import Agent
+from sim.cognition.context import Cognition
+from sim.cognition.importance import flush
+from sim.memory.stream import NewMemory
+from sim.prompts import reflection
+
+
+def due(agent: Agent, cog: Cognition) -> bool:
+    """Whether summed importance since the last reflection reached the budget."""
+    return agent.reflect_pressure >= cog.config.reflection_budget
+
+
+def reflect(agent: Agent, cog: Cognition) -> int:
+    """Ask salient questions, retrieve evidence for each and store cited insights; returns count."""
+    flush(agent, cog, force=True)
+    agent.reflect_pressure = 0
+    cfg = cog.config
+    recent = [r.text for r in agent.memory.recent(cfg.reflection_recent)]
+    asked = cog.ask(
+        agent.name,
+        reflection.questions(agent.identity(), recent, cfg.reflection_questions),
+        "reflection",
+    )
+    written = 0
+    for question in dict.fromkeys(asked.questions):  # type: ignore[attr-defined]
+        found = cog.recall(agent.name, agent.memory, question, "reflect", cfg.reflection_evidence)
+        if not found:
+            continue
+        call = reflection.insights(
+            agent.identity(), question, [m.record.text for m in found], cfg.insights_per_question
+        )
+        answer = cog.ask(agent.name, call, f"insights on: {question}")
+        new = [
+            NewMemory(
+                "reflection",
+                item.insight.strip(),
+                item.importance,
+                evidence=tuple(sorted({found[int(e) - 1].record.id for e in item.evidence})),
+            )
+            for item in answer.insights  # type: ignore[attr-defined]
+            if item.insight.strip()
+        ]
+        agent.remember(new, cog.now)
+        written += len(new)
+        for item in new:
+            cog.emit(
+                "reflection",
+                agent.name,
+                question=question,
+                insight=item.text,
+                evidence=list(item.evidence),
+            )
+    agent.reflections += 1
+    return written

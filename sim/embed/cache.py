@@ -1,0 +1,37 @@
+"""An embedding cache: agents re-embed the same observations and queries constantly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.embed.protocol import Embedder
+
+
+class CachedEmbedder:
+    """Remembers vectors by text and sends only unseen texts to the inner embedder, in one batch."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self._vectors: dict[str, np.ndarray] = {}
+
+    @property
+    def name(self) -> str:
+        """The inner embedder's name: caching does not change the vectors."""
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        return self.inner.dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return vectors in the order of `texts`, embedding each distinct miss once."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        misses = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if misses:
+            for text, vector in zip(misses, self.inner.embed(misses), strict=True):
+                self._vectors[text] = vector
+        return np.stack([self._vectors[t] for t in texts]).astype(np.float32, copy=False)

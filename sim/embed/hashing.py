@@ -1,0 +1,51 @@
+"""A deterministic, dependency-free embedder for tests and offline runs.
+
+Feature hashing of word tokens: texts that share words share dimensions, so cosine similarity
+tracks word overlap. That is enough for retrieval tests to be meaningful without a neural model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+class HashEmbedder:
+    """Bag-of-words feature hashing with a stable hash (blake2b), L2-normalised."""
+
+    def __init__(self, dim: int = 256) -> None:
+        if dim < 2:
+            raise ValueError("dim must be at least 2")
+        self._dim = dim
+
+    @property
+    def name(self) -> str:
+        """Identifier recorded with the run."""
+        return f"hash-{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        return self._dim
+
+    def _slot(self, word: str) -> tuple[int, float]:
+        """Bucket and sign for a word; the sign keeps colliding words from always adding up."""
+        digest = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+        return (digest >> 1) % self._dim, 1.0 if digest & 1 else -1.0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return (len(texts), dim) float32 rows; a text with no words maps to the zero vector."""
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                slot, sign = self._slot(word)
+                out[row, slot] += sign
+            norm = float(np.linalg.norm(out[row]))
+            if norm > 0:
+                out[row] /= norm
+        return out

@@ -1,0 +1,301 @@
+"""The tick loop: perceive, decide (LM calls), converse, then apply moves in a fixed order.
+
+`Engine(world, personas, lm, embedder, seed=...)` builds a ready world; `step()` advances one
+tick and returns its `TickRecord`. All state round-trips through `get_state`/`set_state`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.agent import Agent
+from sim.clock import Clock, label
+from sim.cognition import converse
+from sim.cognition.context import Cognition, CognitionConfig
+from sim.cognition.decide import Decision, decide
+from sim.cognition.importance import rate
+from sim.embed.protocol import Embedder
+from sim.llm.protocol import LanguageModel
+from sim.llm.structured import LMCallRecord, StructuredLM
+from sim.memory.stream import NewMemory
+from sim.perception import perceive
+from sim.persona import Persona
+from sim.record import Recorder, TickRecord, chain_digest
+from sim.types import JSON
+from sim.world.map import World
+from sim.world.state import Frame, Move, WorldState
+
+SOCIAL_TIES = {"family", "partner", "friend", "neighbour"}
+
+
+@dataclass
+class ActiveTalk:
+    """A conversation that still occupies its participants for some ticks."""
+
+    convo: converse.Conversation
+
+    def line_at(self, tick: int) -> str:
+        """The line being spoken at `tick`, spread evenly over the conversation's ticks."""
+        c = self.convo
+        i = min(len(c.lines) - 1, (tick - c.start_tick) * len(c.lines) // c.ticks)
+        who, text = c.lines[i]
+        return f"{who}: {text}"
+
+
+def known_places(world: World, persona: Persona, everyone: dict[str, Persona]) -> set[str]:
+    """What a newcomer to the map knows: public places, its own home and work, friends' homes."""
+    areas = {a.name for a in world.areas.values() if a.kind != "home"}
+    areas.add(persona.home.split(":", 1)[0])
+    if persona.workplace:
+        areas.add(persona.workplace.split(":", 1)[0])
+    for rel in persona.relationships:
+        if rel.kind in SOCIAL_TIES and rel.name in everyone:
+            areas.add(everyone[rel.name].home.split(":", 1)[0])
+    return {path for area in areas for path in world.areas[area].arenas}
+
+
+class Engine:
+    """A running world: agents, world state, clock and the cognition services."""
+
+    def __init__(
+        self,
+        world: World,
+        personas: list[Persona],
+        lm: LanguageModel,
+        embedder: Embedder,
+        *,
+        seed: int = 0,
+        config: CognitionConfig | None = None,
+        recorder: Recorder | None = None,
+    ) -> None:
+        self.world = world
+        self.seed = seed
+        self.clock = Clock(world.tick_seconds, world.start)
+        self.config = config or CognitionConfig(reflection_budget=world.reflection_budget)
+        self.recorder = recorder
+        self._calls: list[LMCallRecord] = []
+        self._conversations: list[JSON] = []
+        self.lm = StructuredLM(lm, sink=self._calls.append)
+        self.cog = Cognition(self.lm, self.config, seed)
+        everyone = {p.name: p for p in personas}
+        self.agents = {
+            p.name: Agent(p, embedder, known_places(world, p, everyone))
+            for p in sorted(personas, key=lambda p: p.name)
+        }
+        self.state = WorldState()
+        self.talks: dict[str, ActiveTalk] = {}
+        self.tick = 0
+        self.digest = ""
+        self._frames_seen: dict[str, JSON] = {}
+        self._objects_seen: dict[str, str] = {}
+        self._marks = {name: 0 for name in self.agents}
+        self._setup()
+
+    # Setup ------------------------------------------------------------------------------
+    def _setup(self) -> None:
+        """Place agents at their start places and write their seed memories."""
+        now = self.clock.time(0)
+        self.cog.tick, self.cog.now = 0, now
+        for name, agent in self.agents.items():
+            p = agent.persona
+            start = p.start_place or p.home
+            self.state.frames[name] = Frame(
+                self.world.entry_tile(start), "starting the day", "🙂", start, None
+            )
+            texts = list(p.memories)
+            if texts:
+                ratings = rate(agent, texts, self.cog, "seed memories")
+                agent.remember(
+                    [
+                        NewMemory("observation", t, r, subjects=self._mentions(name, t))
+                        for t, r in zip(texts, ratings, strict=True)
+                    ],
+                    now,
+                )
+
+    def _mentions(self, speaker: str, text: str) -> tuple[str, ...]:
+        """Other agents named in a text (full or first name)."""
+        return tuple(n for n in self.agents if n != speaker and (n in text or n.split()[0] in text))
+
+    # The tick ---------------------------------------------------------------------------
+    def step(self) -> TickRecord:
+        """Advance one tick: perceive, decide, converse, apply; returns what happened."""
+        tick, now = self.tick, self.clock.time(self.tick)
+        self.cog.tick, self.cog.now = tick, now
+        self.talks = {n: t for n, t in self.talks.items() if self.agents[n].talking(now)}
+        available = frozenset(
+            n for n, a in self.agents.items() if a.awake(now) and not a.talking(now)
+        )
+        decisions: dict[str, Decision] = {}
+        for name, agent in self.agents.items():
+            if name in self.talks:
+                continue
+            seen = (
+                perceive(
+                    self.world, self.state, name, self.world.vision_radius, self.world.attention
+                )
+                if name in available
+                else []
+            )
+            decisions[name] = decide(agent, seen, available - {name}, self.world, self.cog)
+        for group in self._groups(decisions, available):
+            self._converse(group)
+        self.state.apply_moves(self.world, self._moves(decisions, tick))
+        for name, agent in self.agents.items():
+            place = self.state.frames[name].place
+            if place:
+                agent.known_places.add(place)
+        record = self._record(tick, now)
+        self.tick += 1
+        return record
+
+    def _groups(self, decisions: dict[str, Decision], available: frozenset[str]) -> list[list[str]]:
+        """Resolve talk requests in name order; each agent joins at most one conversation."""
+        taken: set[str] = set()
+        groups = []
+        for name, decision in decisions.items():
+            target = decision.talk_to
+            if not target or name in taken or target in taken or target not in available:
+                continue
+            place = self.state.frames[name].place
+            group = [name, target]
+            for other in sorted(available - taken - {name, target}):
+                if len(group) >= self.config.max_group:
+                    break
+                if place and self.state.frames[other].place == place:
+                    group.append(other)
+            taken.update(group)
+            groups.append(group)
+        return groups
+
+    def _converse(self, names: list[str]) -> None:
+        """Hold a conversation, occupy its participants, and let each conclude it."""
+        group = [self.agents[n] for n in names]
+        place = self.state.frames[names[0]].place or "outside"
+        convo = converse.hold(group, place, self.cog, self.clock.tick_seconds)
+        until = self.cog.now + convo.ticks * self.clock.tick_seconds
+        for agent in group:
+            agent.busy_until = until
+            self.talks[agent.name] = ActiveTalk(convo)
+        for agent in group:
+            converse.conclude(agent, convo, self.world, self.cog)
+        self.cog.emit(
+            "conversation",
+            names[0],
+            id=convo.id,
+            participants=names,
+            place=place,
+            turns=len(convo.lines),
+            ended_by=convo.ended_by,
+        )
+        self._conversations.append(convo.to_json())
+
+    def _moves(self, decisions: dict[str, Decision], tick: int) -> list[Move]:
+        """Each agent's move; talkers stand still and speak their line."""
+        moves = []
+        for name in self.agents:
+            talk = self.talks.get(name)
+            if talk is not None:
+                others = [p for p in talk.convo.participants if p != name]
+                moves.append(
+                    Move(
+                        name,
+                        self.state.frames[name].tile,
+                        f"talking with {', '.join(others)}",
+                        "💬",
+                        None,
+                        chat=talk.line_at(tick),
+                    )
+                )
+            else:
+                moves.append(decisions[name].move)
+        return moves
+
+    def _record(self, tick: int, now: int) -> TickRecord:
+        """Collect what changed this tick, fold it into the digest and hand it to the recorder."""
+        frames = {}
+        for name, frame in self.state.frames.items():
+            data = frame.to_json()
+            if self._frames_seen.get(name) != data:
+                frames[name] = data
+                self._frames_seen[name] = data
+        objects: dict[str, str | None] = {
+            k: v for k, v in self.state.objects.items() if self._objects_seen.get(k) != v
+        }
+        objects.update({k: None for k in self._objects_seen if k not in self.state.objects})
+        self._objects_seen = dict(self.state.objects)
+        memories = []
+        for name, agent in self.agents.items():
+            for rec in agent.memory.records[self._marks[name] :]:
+                memories.append({"agent": name, **rec.to_json()})
+            self._marks[name] = len(agent.memory)
+        record = TickRecord(
+            tick=tick,
+            time=now,
+            frames=frames,
+            objects=objects,
+            memories=memories,
+            conversations=self._conversations,
+            events=self.cog.events,
+            retrievals=self.cog.retrievals,
+            lm_calls=[c.to_json() for c in self._calls],
+        )
+        self._conversations, self.cog.events, self.cog.retrievals = [], [], []
+        self._calls.clear()
+        self.digest = record.digest = chain_digest(self.digest, record.log_entry())
+        if self.recorder is not None:
+            self.recorder.write_tick(record)
+        return record
+
+    # Running ----------------------------------------------------------------------------
+    def time_label(self) -> str:
+        """Game time of the next tick."""
+        return label(self.clock.time(self.tick))
+
+    def summary(self) -> JSON:
+        """Counts for the end-of-run summary."""
+        kinds = ("observation", "plan", "reflection", "dialogue")
+        return {
+            "ticks": self.tick,
+            "game_time": self.time_label(),
+            "digest": self.digest[:16],
+            "lm": self.lm.stats.to_json(),
+            "agents": {
+                name: {
+                    **{k: sum(r.kind == k for r in a.memory.records) for k in kinds},
+                    "status": a.status_line(self.clock.time(self.tick)),
+                }
+                for name, a in self.agents.items()
+            },
+        }
+
+    # State ------------------------------------------------------------------------------
+    def get_state(self) -> JSON:
+        """JSON-shaped state of the whole run (checkpoints, forks, interviews)."""
+        return {
+            "tick": self.tick,
+            "seed": self.seed,
+            "digest": self.digest,
+            "agents": {n: a.get_state() for n, a in self.agents.items()},
+            "world": self.state.get_state(),
+            "talks": {n: t.convo.to_json() for n, t in sorted(self.talks.items())},
+            "frames_seen": self._frames_seen,
+            "objects_seen": self._objects_seen,
+        }
+
+    def set_state(self, state: JSON) -> None:
+        """Restore from `get_state` output (build the engine with the same world first)."""
+        self.tick = int(state["tick"])
+        self.seed = int(state["seed"])
+        self.cog.seed = self.seed
+        self.digest = state["digest"]
+        for name, agent_state in state["agents"].items():
+            self.agents[name].set_state(agent_state)
+            self._marks[name] = len(self.agents[name].memory)
+        self.state.set_state(state["world"])
+        self.talks = {
+            n: ActiveTalk(converse.Conversation.from_json(c)) for n, c in state["talks"].items()
+        }
+        self._frames_seen = dict(state["frames_seen"])
+        self._objects_seen = dict(state["objects_seen"])
+        self._calls.clear()

@@ -1,0 +1,172 @@
+"""Any OpenAI-compatible chat server (OpenAI, vLLM, llama.cpp server, Ollama, LM Studio...).
+
+Servers disagree on how to ask for structured output, so the backend knows several "modes" and, in
+"auto", probes them from strictest to loosest, remembering the first one the server accepts.
+Whatever comes back is only text here; validating it against the schema is the layer above's job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import openai
+
+from sim.errors import SimInputError
+from sim.llm.protocol import FinishReason, LMError, LMRequest, LMResponse, Message
+
+MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
+
+# An API error with one of these statuses whose message mentions one of these words most likely
+# means "this server does not support that response_format", so the next mode is worth a try.
+_UNSUPPORTED_STATUSES = frozenset({400, 404, 415, 422, 500, 501})
+_UNSUPPORTED_HINTS = (
+    "response_format",
+    "json_schema",
+    "json_object",
+    "schema",
+    "grammar",
+    "not supported",
+    "unsupported",
+    "not implemented",
+)
+
+
+def _schema_instruction(request: LMRequest) -> str:
+    """The schema spelled out for modes where the server cannot enforce it."""
+    schema = json.dumps(request.schema, separators=(",", ":"))
+    return (
+        "Reply with one JSON object and nothing else. "
+        f"It must be valid for this JSON Schema ({request.schema_name}): {schema}"
+    )
+
+
+def _with_schema_instruction(request: LMRequest) -> list[Message]:
+    """Messages with the schema instruction merged into the (single) leading system message.
+
+    Merging rather than adding a second system message keeps strict chat templates happy.
+    """
+    messages = list(request.messages)
+    instruction = _schema_instruction(request)
+    if messages and messages[0].role == "system":
+        messages[0] = Message("system", f"{messages[0].content}\n\n{instruction}")
+    else:
+        messages.insert(0, Message("system", instruction))
+    return messages
+
+
+def _request_body(request: LMRequest, mode: str) -> dict[str, Any]:
+    """Arguments for `chat.completions.create` in the given structured-output mode."""
+    enforced = mode in ("json_schema", "json_object_schema")
+    messages = request.messages if enforced else _with_schema_instruction(request)
+    body: dict[str, Any] = {
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "seed": request.seed,
+    }
+    if mode == "json_schema":
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": request.schema_name, "schema": request.schema, "strict": False},
+        }
+    elif mode == "json_object_schema":
+        body["response_format"] = {"type": "json_object", "schema": request.schema}
+    elif mode == "json_object":
+        body["response_format"] = {"type": "json_object"}
+    return body
+
+
+def _looks_unsupported(exc: openai.APIStatusError) -> bool:
+    """Whether a server error most likely rejects the structured-output mode itself."""
+    text = f"{exc.message} {exc.body}".lower()
+    return exc.status_code in _UNSUPPORTED_STATUSES and any(h in text for h in _UNSUPPORTED_HINTS)
+
+
+class OpenAICompatLM:
+    """Chat completions over HTTP with the strictest structured-output mode the server accepts."""
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        mode: str = "auto",
+        timeout: float = 60,
+    ) -> None:
+        if mode != "auto" and mode not in MODES:
+            raise SimInputError(
+                "--lm",
+                "mode",
+                f"unknown structured-output mode {mode!r}",
+                f"use auto or one of {', '.join(MODES)}",
+            )
+        self.model = model
+        self.mode = mode
+        self._working_mode: str | None = None if mode == "auto" else mode
+        # Local servers ignore the key, but the client refuses to start without one.
+        key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
+        self._client = openai.OpenAI(
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
+            api_key=key,
+            timeout=timeout,
+        )
+        # While probing, a rejected mode must fail fast instead of being retried with backoff.
+        self._probe_client = self._client.with_options(max_retries=0)
+
+    @property
+    def name(self) -> str:
+        """Model identifier recorded with every call."""
+        return f"openai:{self.model}"
+
+    @property
+    def working_mode(self) -> str | None:
+        """The structured-output mode the server accepted (None until one call succeeded)."""
+        return self._working_mode
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Send the request, falling through modes while the server rejects them."""
+        if self._working_mode is not None:
+            return self._send(self._client, request, self._working_mode)
+        rejected: list[str] = []
+        for mode in MODES:
+            try:
+                response = self._send(self._probe_client, request, mode)
+            except _ModeRejected as exc:
+                rejected.append(f"{mode}: {exc}")
+                continue
+            self._working_mode = mode
+            return response
+        raise LMError(
+            f"{self.name}: server rejected every structured-output mode ({'; '.join(rejected)})"
+        )
+
+    def _send(self, client: openai.OpenAI, request: LMRequest, mode: str) -> LMResponse:
+        """One HTTP call; raises _ModeRejected when probing may continue, else LMError."""
+        try:
+            result = client.chat.completions.create(
+                model=self.model, **_request_body(request, mode)
+            )
+        except openai.APIStatusError as exc:
+            if self._working_mode is None and mode != MODES[-1] and _looks_unsupported(exc):
+                raise _ModeRejected(f"HTTP {exc.status_code} {exc.message}") from exc
+            raise LMError(f"{self.name}: HTTP {exc.status_code}: {exc.message}") from exc
+        except openai.APIError as exc:  # connection failures, timeouts, malformed bodies
+            raise LMError(f"{self.name}: {exc}") from exc
+        if not result.choices:
+            raise LMError(f"{self.name}: response had no choices")
+        choice = result.choices[0]
+        reason: FinishReason = "length" if choice.finish_reason == "length" else "stop"
+        usage = result.usage
+        return LMResponse(
+            text=choice.message.content or "",
+            finish_reason=reason,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            model=self.name,
+        )
+
+
+class _ModeRejected(LMError):
+    """The server refused a structured-output mode; the next mode may still work."""

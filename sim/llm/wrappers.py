@@ -1,0 +1,105 @@
+"""Wrappers that each add one thing to a backend (caching, replay), and the `--lm` factory."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict, deque
+from collections.abc import Iterable
+
+from sim.errors import SimInputError
+from sim.llm.embedded import EmbeddedLM
+from sim.llm.fake import FakeLM
+from sim.llm.protocol import LanguageModel, LMRequest, LMResponse
+
+LM_SPECS = "embedded, fake or openai:MODEL"
+
+
+class ReplayMissError(SimInputError):
+    """A replayed run asked for a call the recording does not hold.
+
+    Deliberately not an `LMError`: the structured layer must not treat it as a flaky backend and
+    quietly fall back, since a diverged replay is no longer a replay.
+    """
+
+    def __init__(self, name: str, key: str) -> None:
+        super().__init__(
+            "replay",
+            "lm",
+            f"run diverged from the recording of {name}: no recorded answer for request {key[:12]}",
+            "replay with the same seed, world, code version and LM settings as the recorded run",
+        )
+        self.key = key
+
+
+class CachingLM:
+    """Answers repeated identical requests from memory; the inner model is asked once per key."""
+
+    def __init__(self, inner: LanguageModel) -> None:
+        self.inner = inner
+        self.hits = 0
+        self.misses = 0
+        self._cache: dict[str, LMResponse] = {}
+
+    @property
+    def name(self) -> str:
+        """The inner model's name: caching does not change what answers mean."""
+        return self.inner.name
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Return the stored response (marked cached) or ask the inner model and store it."""
+        key = request.key()
+        if key in self._cache:
+            self.hits += 1
+            return dataclasses.replace(self._cache[key], cached=True)
+        self.misses += 1
+        response = self.inner.complete(request)
+        self._cache[key] = response
+        return response
+
+
+class ReplayLM:
+    """Answers from a recorded run, so a replay reproduces it without calling any model.
+
+    Identical requests can occur several times in a run (with different answers when the first was
+    invalid or the model is nondeterministic), so each key holds a FIFO of recorded responses.
+    """
+
+    def __init__(self, records: Iterable[tuple[str, LMResponse]], name: str) -> None:
+        self._name = name
+        self._queues: defaultdict[str, deque[LMResponse]] = defaultdict(deque)
+        for key, response in records:
+            self._queues[key].append(response)
+
+    @property
+    def name(self) -> str:
+        """The recorded model's name."""
+        return self._name
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Pop the next recorded response for this request, or raise ReplayMissError."""
+        key = request.key()
+        queue = self._queues.get(key)
+        if not queue:
+            raise ReplayMissError(self._name, key)
+        return dataclasses.replace(queue.popleft(), cached=True)
+
+
+def make_lm(
+    spec: str = "embedded",
+    *,
+    seed: int = 0,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> LanguageModel:
+    """Build the backend named by the `--lm` flag."""
+    if spec == "embedded":
+        return EmbeddedLM()
+    if spec == "fake":
+        return FakeLM(seed)
+    if spec.startswith("openai:") and spec.removeprefix("openai:").strip():
+        from sim.llm.openai_compat import OpenAICompatLM  # the openai client is slow to import
+
+        return OpenAICompatLM(
+            spec.removeprefix("openai:").strip(), base_url=base_url, api_key=api_key
+        )
+    raise SimInputError("--lm", "lm", f"unknown language model {spec!r}", f"use {LM_SPECS}")

@@ -1,0 +1,1 @@
+"""Memory: an append-only stream per agent and the retrieval maths over it."""

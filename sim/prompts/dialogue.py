@@ -1,0 +1,64 @@
+"""Conversation prompts: one turn of speech, and what a participant takes away afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from sim.prompts.base import PromptCall, bullet, chat
+
+
+class Turn(BaseModel):
+    """One utterance; `end` is the speaker's wish to close the conversation."""
+
+    utterance: str = Field(max_length=160)
+    end: bool
+
+
+class Takeaway(BaseModel):
+    """What a participant remembers and intends after a conversation."""
+
+    summary: str = Field(max_length=160)
+    intention: str = Field(max_length=120)
+    importance: Annotated[int, Field(ge=1, le=10)]
+
+
+def turn(
+    identity: str,
+    time_label: str,
+    place: str,
+    others: Sequence[str],
+    relations: Sequence[str],
+    memories: Sequence[str],
+    transcript: Sequence[str],
+) -> PromptCall[Turn]:
+    """The next line for the speaker, grounded in memories about the others."""
+    history = "\n".join(transcript) if transcript else "(you speak first)"
+    user = (
+        f"{identity}\n\nIt is {time_label} at {place}. You are talking with {', '.join(others)}.\n"
+        f"How you know them:\n{bullet(relations)}\nWhat you remember about them:\n"
+        f"{bullet(memories)}\n\nConversation so far:\n{history}\n\n"
+        "Say your next line (one or two sentences). Set end to true if the conversation "
+        "should finish after it."
+    )
+    fallback = Turn(utterance="Anyway, good to see you. Talk later!", end=True)
+    return PromptCall("converse", chat(user), Turn, fallback, max_tokens=120)
+
+
+def takeaway(
+    identity: str, others: Sequence[str], transcript: Sequence[str]
+) -> PromptCall[Takeaway]:
+    """Summarise a finished conversation from one participant's point of view."""
+    user = (
+        f"{identity}\n\nYou just talked with {', '.join(others)}:\n"
+        + "\n".join(transcript)
+        + "\n\n"
+        "Summarise what you learned or agreed in one sentence, say what you now intend to do "
+        "(or 'nothing'), and rate how much the conversation matters to you from 1 to 10."
+    )
+    fallback = Takeaway(
+        summary=f"I talked with {', '.join(others)}.", intention="nothing", importance=3
+    )
+    return PromptCall("conversation_takeaway", chat(user), Takeaway, fallback, max_tokens=140)

@@ -1,0 +1,1 @@
+"""Storage edge: sqlmodel tables, migrations, the recorder that writes runs and the reader."""

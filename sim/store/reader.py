@@ -1,0 +1,240 @@
+"""Read a recorded run: metadata, memories, conversations, LM calls and checkpoints.
+
+Opens the file read-only, so inspecting a run (even one still being written) never changes it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session, col, select
+
+from sim.errors import SimInputError
+from sim.llm.protocol import LMResponse
+from sim.store.migrations import SCHEMA_VERSION
+from sim.store.recorder import sqlite_engine
+from sim.store.tables import (
+    CheckpointRow,
+    ConversationRow,
+    EventRow,
+    FrameRow,
+    LMCallRow,
+    MemoryRow,
+    RetrievalRow,
+    RunRow,
+    SchemaVersionRow,
+    TickRow,
+)
+from sim.types import JSON
+
+_FINISH = {"truncated": "length", "error": "error"}
+
+
+class RunReader:
+    """Read-only access to one run database."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SimInputError(
+                str(self.path), "", "no such run database", "pass the --db file a `sim run` wrote"
+            )
+        self.engine = sqlite_engine(self.path, readonly=True)
+        try:
+            with Session(self.engine) as s:
+                version = s.exec(select(func.max(SchemaVersionRow.version))).one()
+                self._run = s.exec(select(RunRow)).one_or_none()
+        except (OperationalError, DatabaseError) as exc:
+            raise SimInputError(
+                str(self.path),
+                "",
+                f"not a sim run database ({str(exc.orig).splitlines()[0]})",
+                "pass the --db file a `sim run` wrote",
+            ) from None
+        if self._run is None:
+            raise SimInputError(
+                str(self.path),
+                "run",
+                "the database holds no run",
+                "record one with `sim run WORLD --db PATH`",
+            )
+        if version is None or version > SCHEMA_VERSION:
+            raise SimInputError(
+                str(self.path),
+                "schema_version",
+                f"schema version {version} is not one this sim reads",
+                "upgrade sim to read runs made by a newer version",
+            )
+
+    def _session(self) -> Session:
+        return Session(self.engine)
+
+    @property
+    def run(self) -> RunRow:
+        """The run row as it was when the reader opened."""
+        return self._run  # type: ignore[return-value]
+
+    def personas(self) -> list[JSON]:
+        """The personas the run started with."""
+        return json.loads(self.run.personas_json)
+
+    def agent_names(self) -> list[str]:
+        """Agents in the run, sorted."""
+        return sorted(p["name"] for p in self.personas())
+
+    def last_tick(self) -> TickRow | None:
+        """The last completed tick."""
+        with self._session() as s:
+            return s.exec(select(TickRow).order_by(col(TickRow.tick).desc()).limit(1)).first()
+
+    def checkpoint(self) -> tuple[int, JSON] | None:
+        """The latest checkpoint: (tick, engine state)."""
+        with self._session() as s:
+            row = s.exec(
+                select(CheckpointRow).order_by(col(CheckpointRow.tick).desc()).limit(1)
+            ).first()
+        return (row.tick, json.loads(row.state_json)) if row else None
+
+    def memories(self, agent: str | None = None, kind: str | None = None) -> list[MemoryRow]:
+        """Memory rows, oldest first."""
+        q = select(MemoryRow)
+        if agent:
+            q = q.where(MemoryRow.agent == agent)
+        if kind:
+            q = q.where(MemoryRow.kind == kind)
+        with self._session() as s:
+            return list(s.exec(q.order_by(MemoryRow.agent, MemoryRow.id)))
+
+    def memory_counts(self) -> dict[str, dict[str, int]]:
+        """Per agent, the number of memories of each kind."""
+        q = select(MemoryRow.agent, MemoryRow.kind, func.count()).group_by(
+            MemoryRow.agent, MemoryRow.kind
+        )
+        counts: dict[str, dict[str, int]] = {n: {} for n in self.agent_names()}
+        with self._session() as s:
+            for agent, kind, n in s.exec(q):
+                counts.setdefault(agent, {})[kind] = n
+        return counts
+
+    def visits(self) -> list[tuple[str, str]]:
+        """Distinct (agent, arena path) pairs where an agent was ever seen."""
+        q = select(FrameRow.agent, FrameRow.place).where(col(FrameRow.place).is_not(None))
+        with self._session() as s:
+            return sorted(set(s.exec(q.distinct())))  # type: ignore[arg-type]
+
+    def conversations(self, agent: str | None = None) -> list[JSON]:
+        """Conversations with their transcripts, in order."""
+        with self._session() as s:
+            rows = list(s.exec(select(ConversationRow).order_by(ConversationRow.tick)))
+        out = [
+            {
+                "id": r.id,
+                "tick": r.tick,
+                "place": r.place,
+                "participants": json.loads(r.participants_json),
+                "lines": json.loads(r.lines_json),
+                "ended_by": r.ended_by,
+            }
+            for r in rows
+        ]
+        return [c for c in out if agent is None or agent in c["participants"]]
+
+    def events(self, kind: str | None = None, agent: str | None = None) -> list[JSON]:
+        """Decision events, in order."""
+        q = select(EventRow)
+        if kind:
+            q = q.where(EventRow.kind == kind)
+        if agent:
+            q = q.where(EventRow.agent == agent)
+        with self._session() as s:
+            rows = list(s.exec(q.order_by(EventRow.id)))
+        return [
+            {"tick": r.tick, "kind": r.kind, "agent": r.agent, **json.loads(r.data_json)}
+            for r in rows
+        ]
+
+    def last_retrieval(self, agent: str) -> JSON | None:
+        """The memories retrieved for the agent's most recent decision, with scores."""
+        with self._session() as s:
+            row = s.exec(
+                select(RetrievalRow)
+                .where(RetrievalRow.agent == agent)
+                .order_by(col(RetrievalRow.id).desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        return {
+            "tick": row.tick,
+            "purpose": row.purpose,
+            "query": row.query,
+            "memories": json.loads(row.memories_json),
+        }
+
+    def lm_stats(self) -> JSON:
+        """LM call totals, overall and per purpose."""
+        q = select(
+            LMCallRow.purpose,
+            LMCallRow.outcome,
+            func.count(),
+            func.sum(LMCallRow.prompt_tokens),
+            func.sum(LMCallRow.completion_tokens),
+            func.sum(LMCallRow.latency_ms),
+        ).group_by(LMCallRow.purpose, LMCallRow.outcome)
+        purposes: dict[str, dict[str, Any]] = {}
+        with self._session() as s:
+            for purpose, outcome, n, pt, ct, ms in s.exec(q):
+                p = purposes.setdefault(
+                    purpose,
+                    {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0},
+                )
+                p[outcome] = n
+                if outcome != "fallback":
+                    p["calls"] += n
+                p["prompt_tokens"] += pt or 0
+                p["completion_tokens"] += ct or 0
+                p["seconds"] = round(p["seconds"] + (ms or 0) / 1000, 2)
+        totals = {
+            k: sum(p.get(k, 0) for p in purposes.values())
+            for k in (
+                "calls",
+                "ok",
+                "invalid",
+                "truncated",
+                "error",
+                "fallback",
+                "prompt_tokens",
+                "completion_tokens",
+            )
+        }
+        return {**totals, "by_purpose": purposes}
+
+    def recorded_answers(self) -> list[tuple[str, LMResponse]]:
+        """Every recorded model answer in call order, keyed for replay."""
+        with self._session() as s:
+            rows = list(
+                s.exec(
+                    select(LMCallRow).where(LMCallRow.outcome != "fallback").order_by(LMCallRow.id)
+                )
+            )
+        return [
+            (
+                r.request_key,
+                LMResponse(
+                    text=r.response,
+                    finish_reason=_FINISH.get(r.outcome, "stop"),  # type: ignore[arg-type]
+                    prompt_tokens=r.prompt_tokens,
+                    completion_tokens=r.completion_tokens,
+                    model=r.model,
+                ),
+            )
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        """Release the file."""
+        self.engine.dispose()

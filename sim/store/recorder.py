@@ -1,0 +1,217 @@
+"""The recorder: writes a run into its SQLite file, one transaction per tick.
+
+WAL mode lets a viewer or `sim inspect` read the file while the run is still writing it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, insert
+from sqlmodel import Session, create_engine, select
+
+from sim.errors import SimInputError
+from sim.record import TickRecord
+from sim.store.migrations import migrate
+from sim.store.tables import (
+    CheckpointRow,
+    ConversationRow,
+    EventRow,
+    FrameRow,
+    LMCallRow,
+    MemoryRow,
+    ObjectRow,
+    RetrievalRow,
+    RunRow,
+    TickRow,
+)
+from sim.types import JSON
+
+
+def dumps(value: Any) -> str:
+    """Compact, stable JSON for text columns."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sqlite_engine(path: Path, *, readonly: bool = False) -> Engine:
+    """A SQLAlchemy engine on `path` with WAL journaling (read-only when asked)."""
+    url = f"sqlite:///file:{path}?mode=ro&uri=true" if readonly else f"sqlite:///{path}"
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(conn: Any, _record: Any) -> None:
+        cur = conn.cursor()
+        if not readonly:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return engine
+
+
+class SQLiteRecorder:
+    """Writes one run to a new database file; refuses to overwrite a recorded run."""
+
+    def __init__(self, path: str | Path, run: RunRow, *, overwrite: bool = False) -> None:
+        self.path = Path(path)
+        if self.path.exists() and self.path.stat().st_size > 0:
+            if not overwrite:
+                raise SimInputError(
+                    str(self.path),
+                    "--db",
+                    "a run is already recorded in this file",
+                    "choose a new --db path, or pass --overwrite to replace it",
+                )
+            self.path.unlink()
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sqlite_engine(self.path)
+        migrate(self.engine)
+        with Session(self.engine) as session:
+            session.add(run)
+            session.commit()
+
+    def write_tick(self, record: TickRecord) -> None:
+        """Everything from one tick in a single transaction; the tick row goes last."""
+        with Session(self.engine) as session, session.begin():
+            run = session.exec(select(RunRow)).one()
+            self._insert(
+                session,
+                FrameRow,
+                [
+                    {
+                        "tick": record.tick,
+                        "agent": name,
+                        "x": f["tile"][0],
+                        "y": f["tile"][1],
+                        "action": f["action"],
+                        "emoji": f["emoji"],
+                        "place": f["place"],
+                        "object": f["object"],
+                        "chat": f["chat"],
+                    }
+                    for name, f in record.frames.items()
+                ],
+            )
+            self._insert(
+                session,
+                ObjectRow,
+                [{"tick": record.tick, "key": k, "state": v} for k, v in record.objects.items()],
+            )
+            self._insert(
+                session,
+                MemoryRow,
+                [
+                    {
+                        "agent": m["agent"],
+                        "id": m["id"],
+                        "tick": record.tick,
+                        "kind": m["kind"],
+                        "text": m["text"],
+                        "created": m["created"],
+                        "importance": m["importance"],
+                        "depth": m["depth"],
+                        "evidence_json": dumps(m["evidence"]),
+                        "subjects_json": dumps(m["subjects"]),
+                    }
+                    for m in record.memories
+                ],
+            )
+            self._insert(
+                session,
+                ConversationRow,
+                [
+                    {
+                        "id": c["id"],
+                        "tick": record.tick,
+                        "place": c["place"],
+                        "ticks": c["ticks"],
+                        "participants_json": dumps(c["participants"]),
+                        "lines_json": dumps(c["lines"]),
+                        "ended_by": c["ended_by"],
+                    }
+                    for c in record.conversations
+                ],
+            )
+            self._insert(
+                session,
+                EventRow,
+                [
+                    {
+                        "tick": record.tick,
+                        "kind": e["kind"],
+                        "agent": e["agent"],
+                        "data_json": dumps(
+                            {k: v for k, v in e.items() if k not in ("kind", "agent")}
+                        ),
+                    }
+                    for e in record.events
+                ],
+            )
+            self._insert(
+                session,
+                RetrievalRow,
+                [
+                    {
+                        "tick": record.tick,
+                        "agent": r["agent"],
+                        "purpose": r["purpose"],
+                        "query": r["query"],
+                        "memories_json": dumps(r["memories"]),
+                    }
+                    for r in record.retrievals
+                ],
+            )
+            self._insert(
+                session,
+                LMCallRow,
+                [
+                    {
+                        "tick": record.tick,
+                        "agent": c["agent"],
+                        "purpose": c["purpose"],
+                        "decision": c["decision"],
+                        "attempt": c["attempt"],
+                        "request_key": c["request_key"],
+                        "request_json": dumps(c["request"]),
+                        "response": c["response"],
+                        "model": c["model"],
+                        "prompt_tokens": c["prompt_tokens"],
+                        "completion_tokens": c["completion_tokens"],
+                        "latency_ms": c["latency_ms"],
+                        "outcome": c["outcome"],
+                        "cached": c["cached"],
+                        "error": c["error"],
+                    }
+                    for c in record.lm_calls
+                ],
+            )
+            session.add(TickRow(tick=record.tick, time=record.time, digest=record.digest))
+            run.ticks = record.tick + 1
+            session.add(run)
+
+    @staticmethod
+    def _insert(session: Session, table: type, rows: list[JSON]) -> None:
+        if rows:
+            session.execute(insert(table), rows)
+
+    def checkpoint(self, tick: int, state: JSON) -> None:
+        """Store the full engine state at `tick` (replacing an earlier one at that tick)."""
+        with Session(self.engine) as session, session.begin():
+            session.merge(CheckpointRow(tick=tick, state_json=dumps(state)))
+
+    def finish(self, status: str, digest: str, summary: JSON) -> None:
+        """Mark the run's end state and store its summary."""
+        with Session(self.engine) as session, session.begin():
+            run = session.exec(select(RunRow)).one()
+            run.status = status
+            run.digest = digest
+            run.summary_json = dumps(summary)
+            session.add(run)
+
+    def close(self) -> None:
+        """Release the database file."""
+        self.engine.dispose()

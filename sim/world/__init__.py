@@ -1,0 +1,5 @@
+"""The world map: world.yaml format, tiles, places, objects and pathfinding."""
+
+from sim.world.map import AreaInfo, ArenaInfo, NoPath, World, WorldObject, load_world
+
+__all__ = ["AreaInfo", "ArenaInfo", "NoPath", "World", "WorldObject", "load_world"]

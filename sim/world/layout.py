@@ -1,0 +1,231 @@
+"""Turn a validated WorldSpec into tiles, and reject maps an agent could not live in.
+
+Every check reports the exact field (`grid`, `legend['k']`, `areas[1].arenas[0].objects[2].at`)
+so a user can fix their world.yaml from the message alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from sim.errors import SimInputError
+from sim.types import Tile
+from sim.world.spec import TILE_KINDS, WorldSpec
+
+# Order in which a wall-mounted object looks for the tile an agent stands on to use it.
+NEIGHBOURS: tuple[Tile, ...] = ((0, 1), (0, -1), (-1, 0), (1, 0))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The grid resolved into tiles: who owns each tile, what is walkable, where objects are."""
+
+    rows: tuple[str, ...]
+    width: int
+    height: int
+    arena_at: dict[Tile, str]
+    walkable: frozenset[Tile]
+    arena_tiles: dict[str, tuple[Tile, ...]]
+    placements: dict[str, tuple[Tile, Tile]]  # object key -> (tile, use tile)
+    graph: nx.Graph
+
+
+def build_layout(spec: WorldSpec, source: str) -> Layout:
+    """Check the grid against the legend and areas; raise SimInputError on the first problem."""
+    declared = _check_names(spec, source)
+    _check_legend(spec, declared, source)
+    rows = _rows(spec, source)
+    arena_at: dict[Tile, str] = {}
+    walkable: set[Tile] = set()
+    for y, row in enumerate(rows):
+        for x, char in enumerate(row):
+            value = spec.legend[char]
+            if value == "floor" or value not in TILE_KINDS:
+                walkable.add((x, y))
+            if value not in TILE_KINDS:
+                arena_at[(x, y)] = value
+    arena_tiles = _arena_tiles(spec, arena_at, source)
+    placements = _place_objects(spec, rows, arena_at, source)
+    graph = nx.grid_2d_graph(len(rows[0]), len(rows)).subgraph(walkable).copy()
+    _check_reachable(spec, graph, arena_tiles, source)
+    return Layout(
+        rows=rows,
+        width=len(rows[0]),
+        height=len(rows),
+        arena_at=arena_at,
+        walkable=frozenset(walkable),
+        arena_tiles=arena_tiles,
+        placements=placements,
+        graph=nx.freeze(graph),
+    )
+
+
+def _check_names(spec: WorldSpec, source: str) -> list[str]:
+    """Reject duplicate area/arena/object names; return the declared arena paths in order."""
+    paths: list[str] = []
+    _unique([a.name for a in spec.areas], "areas[{}].name", "area", source)
+    for i, area in enumerate(spec.areas):
+        _unique([r.name for r in area.arenas], f"areas[{i}].arenas[{{}}].name", "arena", source)
+        for j, arena in enumerate(area.arenas):
+            where = f"areas[{i}].arenas[{j}].objects[{{}}].name"
+            _unique([o.name for o in arena.objects], where, "object", source)
+            paths.append(f"{area.name}:{arena.name}")
+    return paths
+
+
+def _unique(names: list[str], where: str, what: str, source: str) -> None:
+    seen: set[str] = set()
+    for k, name in enumerate(names):
+        if name in seen:
+            raise SimInputError(
+                source, where.format(k), f"duplicate {what} name {name!r}", "give it another name"
+            )
+        seen.add(name)
+
+
+def _check_legend(spec: WorldSpec, declared: list[str], source: str) -> None:
+    for char, value in spec.legend.items():
+        field = f"legend[{char!r}]"
+        if len(char) != 1 or char in "\r\n":
+            raise SimInputError(
+                source, field, "legend keys must be exactly one character", "use one character"
+            )
+        if value in TILE_KINDS or value in declared:
+            continue
+        options = ", ".join([*TILE_KINDS, *declared])
+        problem = (
+            f"{value!r} is not a declared arena"
+            if ":" in value
+            else f"{value!r} is not a tile kind or an 'Area:Arena' path"
+        )
+        raise SimInputError(source, field, problem, f"use one of: {options}")
+
+
+def _rows(spec: WorldSpec, source: str) -> tuple[str, ...]:
+    """Grid rows without blank leading/trailing lines; all equal length and all in the legend."""
+    lines = spec.grid.replace("\r\n", "\n").split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise SimInputError(source, "grid", "grid is empty", "draw the map, one row per line")
+    width = len(lines[0])
+    for y, row in enumerate(lines):
+        if len(row) != width:
+            raise SimInputError(
+                source,
+                "grid",
+                f"row y={y} is {len(row)} characters wide but row y=0 is {width}",
+                "pad or trim rows so all have the same length (watch trailing spaces)",
+            )
+        for x, char in enumerate(row):
+            if char not in spec.legend:
+                raise SimInputError(
+                    source,
+                    "grid",
+                    f"character {char!r} at [{x}, {y}] is not in the legend",
+                    f"add {char!r} to legend or use one of: {''.join(spec.legend)}",
+                )
+    return tuple(lines)
+
+
+def _arena_tiles(
+    spec: WorldSpec, arena_at: dict[Tile, str], source: str
+) -> dict[str, tuple[Tile, ...]]:
+    """Tiles of each arena in (y, x) order; every declared arena must own at least one."""
+    tiles: dict[str, list[Tile]] = {}
+    for tile, path in arena_at.items():
+        tiles.setdefault(path, []).append(tile)
+    out: dict[str, tuple[Tile, ...]] = {}
+    for i, area in enumerate(spec.areas):
+        for j, arena in enumerate(area.arenas):
+            path = f"{area.name}:{arena.name}"
+            if path not in tiles:
+                raise SimInputError(
+                    source,
+                    f"areas[{i}].arenas[{j}]",
+                    f"arena {path!r} has no tiles in the grid",
+                    f"map a legend character to {path!r} and draw it in the grid",
+                )
+            out[path] = tuple(sorted(tiles[path], key=lambda t: (t[1], t[0])))
+    return out
+
+
+def _place_objects(
+    spec: WorldSpec, rows: tuple[str, ...], arena_at: dict[Tile, str], source: str
+) -> dict[str, tuple[Tile, Tile]]:
+    """Each object's (tile, use tile): on its arena, or on a wall/void right next to it."""
+    width, height = len(rows[0]), len(rows)
+    out: dict[str, tuple[Tile, Tile]] = {}
+    for i, area in enumerate(spec.areas):
+        for j, arena in enumerate(area.arenas):
+            path = f"{area.name}:{arena.name}"
+            for k, obj in enumerate(arena.objects):
+                field = f"areas[{i}].arenas[{j}].objects[{k}].at"
+                x, y = obj.at
+                if not (0 <= x < width and 0 <= y < height):
+                    raise SimInputError(
+                        source,
+                        field,
+                        f"[{x}, {y}] is outside the {width}x{height} grid",
+                        f"use x in 0..{width - 1} and y in 0..{height - 1}",
+                    )
+                use = _use_tile(spec, rows, arena_at, path, (x, y))
+                if use is None:
+                    raise SimInputError(
+                        source,
+                        field,
+                        f"[{x}, {y}] is a {_describe(spec, rows, arena_at, (x, y))} tile, "
+                        f"not in {path!r}",
+                        f"put it on a tile of {path!r} or on a wall/void tile touching one",
+                    )
+                out[f"{path}:{obj.name}"] = ((x, y), use)
+    return out
+
+
+def _use_tile(
+    spec: WorldSpec, rows: tuple[str, ...], arena_at: dict[Tile, str], path: str, tile: Tile
+) -> Tile | None:
+    if arena_at.get(tile) == path:
+        return tile
+    x, y = tile
+    if spec.legend[rows[y][x]] not in ("wall", "void"):
+        return None
+    for dx, dy in NEIGHBOURS:
+        if arena_at.get((x + dx, y + dy)) == path:
+            return (x + dx, y + dy)
+    return None
+
+
+def _describe(spec: WorldSpec, rows: tuple[str, ...], arena_at: dict[Tile, str], t: Tile) -> str:
+    return repr(arena_at[t]) if t in arena_at else spec.legend[rows[t[1]][t[0]]]
+
+
+def _check_reachable(
+    spec: WorldSpec, graph: nx.Graph, arena_tiles: dict[str, tuple[Tile, ...]], source: str
+) -> None:
+    """Every arena tile must lie in the one walkable region that joins the most arenas."""
+    components = [set(c) for c in nx.connected_components(graph)]
+    order = list(arena_tiles)
+
+    def reach(component: set[Tile]) -> int:
+        return sum(1 for p in order if component.intersection(arena_tiles[p]))
+
+    main = max(components, key=reach)
+    anchor = next(p for p in order if main.intersection(arena_tiles[p]))
+    for i, area in enumerate(spec.areas):
+        for j, arena in enumerate(area.arenas):
+            path = f"{area.name}:{arena.name}"
+            stranded = [t for t in arena_tiles[path] if t not in main]
+            if stranded:
+                x, y = stranded[0]
+                raise SimInputError(
+                    source,
+                    f"areas[{i}].arenas[{j}]",
+                    f"arena {path!r} cannot be reached from {anchor!r} (tile [{x}, {y}] is "
+                    "walled in)",
+                    "open a door: replace a wall tile between them with a walkable one",
+                )
