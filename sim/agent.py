@@ -58,6 +58,11 @@ class Agent:
             f"Household: {p.household}. Routine: {p.daily_routine} Now: {p.current_status}"
         )
 
+    def brief(self) -> str:
+        """A one-line identity for cheap prompts such as importance ratings."""
+        p = self.persona
+        return f"You are {p.name}, age {p.age}, {p.occupation}. Traits: {', '.join(p.traits)}."
+
     def relation_to(self, other: str) -> str:
         """How this agent knows `other`, from the persona's relationships."""
         for rel in self.persona.relationships:

@@ -36,6 +36,16 @@ class Relationship(BaseModel):
     description: str = Field("", description="a sentence on how they feel about them")
 
 
+class RoutineItem(BaseModel):
+    """One stretch of a usual day: from when, doing what, where."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: TimeOfDay = Field(description="start time as 'HH:MM'")
+    activity: str = Field(max_length=60, description="what they do, a short phrase")
+    place: str = Field(description="the 'Area:Arena' where they do it")
+
+
 class Persona(BaseModel):
     """One agent's identity and seed memories; frozen because the run must not rewrite it."""
 
@@ -57,6 +67,10 @@ class Persona(BaseModel):
     )
     wake: TimeOfDay = Field("07:00", description="usual wake time as 'HH:MM'")
     sleep: TimeOfDay = Field("23:00", description="usual bedtime as 'HH:MM'")
+    routine: list[RoutineItem] = Field(
+        default_factory=list,
+        description="a list of {at, activity, place}: the usual day, which plans start from",
+    )
     memories: list[str] = Field(
         default_factory=list, description="a list of seed memories, one sentence each"
     )
@@ -152,6 +166,13 @@ def _check_places(entry: _Entry, world: World) -> None:
                 field,
                 f"{value!r} is not a place in {shown(world.source)}",
                 f"use one of: {_some(options)}",
+            )
+    for i, item in enumerate(p.routine):
+        if item.place not in arenas:
+            raise entry.error(
+                f"routine[{i}].place",
+                f"{item.place!r} is not a place in {shown(world.source)}",
+                f"use one of: {_some(arenas)}",
             )
 
 

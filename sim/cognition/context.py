@@ -29,7 +29,11 @@ class CognitionConfig:
     insights_per_question: int = 2
     prompt_memories: int = 8  # memories shown in plan, react and dialogue prompts
     plan_horizon_minutes: int = 60  # how far ahead a block is broken into steps
-    rate_every_minutes: int = 10  # buffered observations are rated in batches this often
+    rate_every_minutes: int = 10  # buffered observations are rated this often
+    # Memories per rating call. Capable models rate a list well, saving calls; SmolLM2-135M
+    # copies the list's numbering instead, so the default asks one at a time (the shared
+    # prompt prefix stays in the model's KV cache, so each call costs about half a second).
+    rating_batch: int = 1
     max_turns: int = 8
     seconds_per_turn: int = 20
     chat_cooldown_minutes: int = 120

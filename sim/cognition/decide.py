@@ -42,7 +42,8 @@ def step_move(agent: Agent, world: World, now: int) -> Move:
     step = agent.schedule.step_at(now)
     assert step is not None  # decide() always lays down a step first
     area = step.place.split(":", 1)[0]
-    if not world.is_open(area, now % DAY) and area != agent.persona.home.split(":", 1)[0]:
+    staff = {agent.persona.home.split(":", 1)[0], (agent.persona.workplace or "").split(":")[0]}
+    if area not in staff and not world.is_open(area, now % DAY):
         return Move(
             agent.name,
             world.entry_tile(agent.persona.home),

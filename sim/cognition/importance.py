@@ -11,13 +11,14 @@ from sim.prompts.importance import rate_importance
 
 
 def rate(agent: Agent, texts: Sequence[str], cog: Cognition, decision: str) -> list[int]:
-    """Importance 1-10 per text; idle events get 1 without asking the model."""
+    """Importance 1-10 per text, `rating_batch` texts per call; idle events get 1 unasked."""
     ratings = [1] * len(texts)
     ask = [i for i, t in enumerate(texts) if not any(w in t for w in IDLE_WORDS)]
-    if ask:
-        call = rate_importance(agent.identity(), [texts[i] for i in ask])
+    size = max(1, cog.config.rating_batch)
+    for part in (ask[k : k + size] for k in range(0, len(ask), size)):
+        call = rate_importance(agent.brief(), [texts[i] for i in part])
         answer = cog.ask(agent.name, call, decision)
-        for i, r in zip(ask, answer.ratings, strict=True):  # type: ignore[attr-defined]
+        for i, r in zip(part, answer.ratings, strict=True):  # type: ignore[attr-defined]
             ratings[i] = int(r)
     return ratings
 

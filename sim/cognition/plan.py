@@ -7,7 +7,7 @@ one call with an enum of known places gives the same schedule at a third of the 
 from __future__ import annotations
 
 from sim.agent import Agent
-from sim.clock import DAY, HOUR, hour_of_day, label
+from sim.clock import DAY, label, parse_time_of_day
 from sim.cognition.context import Cognition
 from sim.cognition.importance import flush
 from sim.cognition.schedule import Block, Schedule, lay_out_steps
@@ -15,6 +15,8 @@ from sim.memory.stream import NewMemory
 from sim.prompts import planning
 from sim.types import GameSeconds
 from sim.world.map import World
+
+HALF_HOUR = 1800
 
 
 def day_bounds(agent: Agent, now: GameSeconds) -> tuple[GameSeconds, GameSeconds]:
@@ -41,13 +43,13 @@ def place_notes(world: World, places: list[str]) -> list[str]:
 
 
 def to_blocks(
-    answers: list[tuple[int, str, str]], now: GameSeconds, day_start: int, sleep: int
+    answers: list[tuple[GameSeconds, str, str]], now: GameSeconds, sleep: GameSeconds
 ) -> list[Block]:
-    """Sorted, de-duplicated (hour, activity, place) answers as contiguous blocks until sleep."""
-    chosen: dict[int, tuple[str, str]] = {}
-    for hour, activity, place in sorted(answers, key=lambda a: a[0]):
-        chosen.setdefault(hour, (activity.strip() or "free time", place))
-    starts = [max(now, day_start + h * HOUR) for h in chosen]
+    """Sorted, de-duplicated (start, activity, place) answers as contiguous blocks until sleep."""
+    chosen: dict[GameSeconds, tuple[str, str]] = {}
+    for start, activity, place in sorted(answers, key=lambda a: a[0]):
+        chosen.setdefault(max(now, start), (activity.strip() or "free time", place))
+    starts = list(chosen)
     starts[0] = now
     ends = [*starts[1:], sleep]
     return [
@@ -57,31 +59,62 @@ def to_blocks(
     ]
 
 
+def half_hours(start: GameSeconds, end: GameSeconds) -> list[GameSeconds]:
+    """Half-hour marks from `start` (rounded down) to before `end`; at least one."""
+    first = start - start % HALF_HOUR
+    return list(range(first, max(end, first + 1), HALF_HOUR))
+
+
+def usual_day(agent: Agent, day_start: GameSeconds, now: GameSeconds) -> list[tuple[int, str, str]]:
+    """The persona's routine for the rest of today; the item under way starts now."""
+    items = sorted(
+        (day_start + parse_time_of_day(r.at), r.activity, r.place) for r in agent.persona.routine
+    )
+    current = [i for i, item in enumerate(items) if item[0] <= now]
+    if current:
+        items = items[current[-1] :]
+        items[0] = (now, items[0][1], items[0][2])
+    return items
+
+
+def plannable(agent: Agent, world: World) -> list[str]:
+    """Known places the agent may plan to be in: not other people's homes."""
+    own = agent.persona.home.split(":", 1)[0]
+    return sorted(
+        p
+        for p in agent.known_places
+        if world.areas[p.split(":", 1)[0]].kind != "home" or p.startswith(own + ":")
+    )
+
+
 def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
-    """Write today's schedule (a plan memory) from the persona, memories and known places."""
+    """Write today's schedule (a plan memory) from the routine, memories and known places."""
     now = cog.now
     flush(agent, cog, force=True)
     day_start, sleep = day_bounds(agent, now)
-    last_hour = max(hour_of_day(now) + 1, (sleep - day_start) // HOUR)
-    hours = list(range(hour_of_day(now), min(24, last_hour)))
-    places = sorted(agent.known_places)
-    query = f"{agent.name}'s plans, intentions and commitments for today"
-    memories = [
-        m.record.text
-        for m in cog.recall(agent.name, agent.memory, query, "plan_day", cog.config.prompt_memories)
+    marks = half_hours(now, sleep)
+    times = [label(t)[-5:] for t in marks]
+    places = plannable(agent, world)
+    routine = [
+        (label(max(t - t % HALF_HOUR, marks[0]))[-5:], a, p)
+        for t, a, p in usual_day(agent, day_start, now)
     ]
+    query = f"{agent.name}'s plans, intentions and commitments for today"
+    found = cog.recall(agent.name, agent.memory, query, "plan_day", cog.config.prompt_memories)
     call = planning.plan_day(
         agent.identity(),
         label(now),
-        hours,
+        times,
         places,
         place_notes(world, places),
-        memories,
+        routine,
+        [m.record.text for m in found],
         agent.persona.home,
     )
     answer = cog.ask(agent.name, call, f"day plan for {label(now)[:5]}")
-    rows = [(int(b.start_hour), b.activity, b.place) for b in answer.blocks]  # type: ignore[attr-defined]
-    agent.schedule = Schedule(day=now // DAY, blocks=to_blocks(rows, now, day_start, sleep))
+    at = dict(zip(times, marks, strict=True))
+    rows = [(at[b.start], b.activity, b.place) for b in answer.blocks]  # type: ignore[attr-defined]
+    agent.schedule = Schedule(day=now // DAY, blocks=to_blocks(rows, now, sleep))
     text = f"My plan for {label(now)[:5]}: " + "; ".join(agent.schedule.summary())
     agent.remember([NewMemory("plan", text, 5)], now)
     cog.emit("plan_day", agent.name, plan=agent.schedule.summary())

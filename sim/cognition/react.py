@@ -32,7 +32,15 @@ def consider(
         m.record.text
         for m in cog.recall(agent.name, agent.memory, query, "react", cog.config.prompt_memories)
     ]
-    call = react(agent.identity(), label(now), doing, obs.description, memories, can_talk)
+    call = react(
+        agent.identity(),
+        label(now),
+        doing,
+        obs.description,
+        agent.relation_to(obs.subject),
+        memories,
+        can_talk,
+    )
     answer = cog.ask(agent.name, call, f"reaction to {obs.subject}")
     choice = answer.choice  # type: ignore[attr-defined]
     cog.emit("react", agent.name, observed=obs.description, choice=choice, reaction=answer.reaction)  # type: ignore[attr-defined]

@@ -22,14 +22,18 @@ def rate_importance(identity: str, texts: Sequence[str]) -> PromptCall[BaseModel
     user = (
         f"{identity}\n\n"
         "On a scale of 1 to 10, where 1 is mundane (brushing teeth, someone walking by) and "
-        "10 is life-changing (a breakup, a new job), rate how much each memory matters to you.\n"
-        f"{numbered(texts)}\n\nGive one rating per memory, in order."
+        "10 is life-changing (a breakup, a new job), rate how much "
+        + (
+            f"this memory matters to you:\n{texts[0]}"
+            if n == 1
+            else f"each memory matters to you:\n{numbered(texts)}\n\nRate each one, in order."
+        )
     )
     return PromptCall(
         purpose="rate_importance",
         messages=chat(user),
         output=output,
         fallback=output(ratings=[3] * n),
-        max_tokens=16 + 6 * n,
+        max_tokens=24 + 8 * n,
         temperature=0.2,
     )

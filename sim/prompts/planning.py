@@ -12,37 +12,43 @@ from sim.prompts.base import EMOJI, PromptCall, bullet, chat, choice
 def plan_day(
     identity: str,
     date_label: str,
-    hours: Sequence[int],
+    times: Sequence[str],
     places: Sequence[str],
     place_notes: Sequence[str],
+    usual_day: Sequence[tuple[str, str, str]],
     memories: Sequence[str],
     home: str,
 ) -> PromptCall[BaseModel]:
-    """Broad strokes and the hourly schedule in one call: blocks with a start hour and a place."""
+    """Today's schedule in one call: blocks with a start time ("HH:MM") and a known place.
+
+    The usual day (start, activity, place), clipped to the rest of today, is shown first and
+    is the fallback: a small model copies it faithfully, a capable one adapts it to what its
+    memories say today needs.
+    """
     block = create_model(
         "PlanBlock",
-        start_hour=(choice(str(h) for h in hours), ...),
+        start=(choice(times), ...),
         activity=(str, Field(max_length=60)),
         place=(choice(places), ...),
     )
     output = create_model(
         "DayPlan",
-        blocks=(list[block], Field(min_length=3, max_length=10)),  # type: ignore[valid-type]
+        blocks=(list[block], Field(min_length=2, max_length=10)),  # type: ignore[valid-type]
     )
+    usual = [f"{at} {activity} ({place})" for at, activity, place in usual_day]
     user = (
-        f"{identity}\n\nIt is {date_label}. Things you remember that matter today:\n"
-        f"{bullet(memories)}\n\nPlaces you know:\n{bullet(place_notes)}\n\n"
-        f"Plan your day from {hours[0]}:00 as 4 to 8 blocks. Each block has a start hour, "
-        "what you will do, and where."
+        f"{identity}\n\nIt is {date_label}. Your usual day:\n{bullet(usual)}\n\n"
+        f"Things you remember that matter today:\n{bullet(memories)}\n\n"
+        f"Places you know:\n{bullet(place_notes)}\n\n"
+        f"Plan the rest of today from {times[0]} as 4 to 8 blocks, each with a start time, what "
+        "you will do, and where. Keep what fits from your usual day and change what today needs."
     )
-    fallback = output(
-        blocks=[
-            block(start_hour=str(hours[0]), activity="morning routine at home", place=home),
-            block(start_hour=str(hours[len(hours) // 3]), activity="daily work", place=home),
-            block(start_hour=str(hours[2 * len(hours) // 3]), activity="relax", place=home),
-        ]
-    )
-    return PromptCall("plan_day", chat(user), output, fallback, max_tokens=420)
+    plan = [(at, a, p) for at, a, p in usual_day if at in times and p in places]
+    plan = plan or [(times[0], "time at home", home)]
+    if len(plan) < 2:
+        plan.append((times[-1], "rest at home", home))
+    fallback = output(blocks=[block(start=at, activity=a, place=p) for at, a, p in plan])
+    return PromptCall("plan_day", chat(user), output, fallback, max_tokens=480)
 
 
 def decompose(

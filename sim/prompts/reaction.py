@@ -16,6 +16,7 @@ def react(
     time_label: str,
     current_action: str,
     observation: str,
+    relation: str,
     memories: Sequence[str],
     can_talk: bool,
 ) -> PromptCall[BaseModel]:
@@ -30,7 +31,8 @@ def react(
     talk = " or start a conversation (talk)" if can_talk else ""
     user = (
         f"{identity}\n\nIt is {time_label}. You are busy with: {current_action}.\n"
-        f"You notice: {observation}\nWhat you remember about this:\n{bullet(memories)}\n\n"
+        f"You notice: {observation}\nHow you know them: {relation}\n"
+        f"What you remember about this:\n{bullet(memories)}\n\n"
         f"Do you continue what you are doing (continue), do something about it (react){talk}? "
         "If you react, say what you do instead."
     )

@@ -1,0 +1,73 @@
+"""Reflection fires at the importance budget and writes insights that cite their evidence."""
+
+from __future__ import annotations
+
+import json
+
+from sim.agent import Agent
+from sim.cognition import reflect
+from sim.cognition.context import Cognition, CognitionConfig
+from sim.embed.hashing import HashEmbedder
+from sim.llm.structured import StructuredLM
+from sim.llm.fake import ScriptedLM
+from sim.memory.stream import NewMemory
+from sim.persona import Persona
+
+
+def make_agent(persona: Persona) -> Agent:
+    return Agent(persona, HashEmbedder(), set())
+
+
+def test_trigger_counts_importance_of_new_memories(willow_people: list[Persona]) -> None:
+    agent = make_agent(willow_people[0])
+    cog = Cognition(StructuredLM(ScriptedLM([])), CognitionConfig(reflection_budget=20), seed=0)
+    agent.remember([NewMemory("observation", "a", 9), NewMemory("observation", "b", 9)], 0)
+    assert not reflect.due(agent, cog)
+    agent.remember([NewMemory("dialogue", "c", 2)], 0)
+    assert reflect.due(agent, cog)
+
+
+def test_insights_link_to_retrieved_evidence_with_depth(willow_people: list[Persona]) -> None:
+    agent = make_agent(willow_people[0])
+    agent.remember(
+        [
+            NewMemory("observation", "Theo is writing at the cafe corner table", 6),
+            NewMemory("dialogue", "Theo told me his novel is about the river", 7),
+            NewMemory("observation", "the espresso machine is broken", 4),
+        ],
+        0,
+    )
+    agent.remember([NewMemory("reflection", "Theo is devoted to his novel", 8, evidence=(0, 1))], 60)
+    lm = ScriptedLM([
+        json.dumps({"questions": ["What is Theo working on?"]}),
+        json.dumps({"insights": [
+            {"insight": "Theo's novel matters deeply to him", "evidence": ["1", "2"],
+             "importance": 7},
+        ]}),
+    ])
+    cfg = CognitionConfig(reflection_budget=10, reflection_questions=1, insights_per_question=1,
+                          reflection_evidence=3)
+    cog = Cognition(StructuredLM(lm), cfg, seed=0, now=120)
+    assert reflect.due(agent, cog)
+    written = reflect.reflect(agent, cog)
+    assert written == 1
+    insight = agent.memory.records[-1]
+    assert insight.kind == "reflection"
+    assert insight.text == "Theo's novel matters deeply to him"
+    # Statements were numbered in retrieval order; the evidence is mapped back to record ids.
+    shown = cog.retrievals[-1]["memories"]
+    expected = tuple(sorted({shown[0]["id"], shown[1]["id"]}))
+    assert insight.evidence == expected
+    deepest = max(agent.memory.records[e].depth for e in expected)
+    assert insight.depth == deepest + 1
+    assert agent.reflect_pressure == 0
+    assert [e["kind"] for e in cog.events] == ["reflection"]
+
+
+def test_failed_reflection_writes_nothing_invented(willow_people: list[Persona]) -> None:
+    agent = make_agent(willow_people[1])
+    agent.remember([NewMemory("observation", "it rained", 9)], 0)
+    cog = Cognition(StructuredLM(ScriptedLM(["not json"] * 12)), CognitionConfig(
+        reflection_budget=5), seed=0, now=60)
+    assert reflect.reflect(agent, cog) == 0
+    assert all(r.kind != "reflection" for r in agent.memory.records)

@@ -1,0 +1,99 @@
+"""Retrieval maths: exponential recency per game hour, min-max normalisation, weights, refresh."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.clock import HOUR
+from sim.embed.hashing import HashEmbedder
+from sim.memory.retrieval import RetrievalConfig, min_max, recency_scores, retrieve
+from sim.memory.stream import MemoryStream, NewMemory
+
+
+def stream_with(items: list[tuple[str, int, int]]) -> MemoryStream:
+    """A stream of (text, importance, created) memories."""
+    s = MemoryStream(HashEmbedder())
+    for text, importance, created in items:
+        s.add([NewMemory("observation", text, importance)], created)
+    return s
+
+
+def test_recency_decays_exponentially_per_game_hour_since_last_access() -> None:
+    last = np.array([0.0, 10 * HOUR, 20 * HOUR])
+    got = recency_scores(last, 20 * HOUR, 0.995)
+    assert got == pytest.approx([0.995**20, 0.995**10, 1.0])
+
+
+def test_min_max_maps_to_unit_range_and_constant_to_half() -> None:
+    assert min_max(np.array([2.0, 4.0, 3.0])) == pytest.approx([0.0, 1.0, 0.5])
+    assert min_max(np.array([7.0, 7.0])) == pytest.approx([0.5, 0.5])
+
+
+def test_recency_comes_from_time_not_rank() -> None:
+    # Two old memories an hour apart and one new one: rank-based recency would space them
+    # evenly; time-based recency puts the two old ones close together.
+    s = stream_with([("a", 5, 0), ("b", 5, HOUR), ("c", 5, 100 * HOUR)])
+    cfg = RetrievalConfig(recency=1, importance=0, relevance=0)
+    found = {m.record.text: m.recency for m in retrieve(s, "x", 100 * HOUR, cfg, refresh=False)}
+    assert found["c"] == pytest.approx(1.0)
+    assert found["a"] == pytest.approx(0.0)
+    assert found["b"] < 0.02
+
+
+def test_weights_choose_what_wins() -> None:
+    s = stream_with([
+        ("the bakery sells fresh bread", 1, 0),
+        ("my sister is getting married", 10, 0),
+        ("nothing much happened", 1, 5 * HOUR),
+    ])
+    now = 5 * HOUR
+    by_relevance = retrieve(s, "fresh bread bakery", now,
+                            RetrievalConfig(recency=0, importance=0, relevance=1), refresh=False)
+    assert by_relevance[0].record.text == "the bakery sells fresh bread"
+    by_importance = retrieve(s, "fresh bread bakery", now,
+                             RetrievalConfig(recency=0, importance=1, relevance=0), refresh=False)
+    assert by_importance[0].record.text == "my sister is getting married"
+    by_recency = retrieve(s, "fresh bread bakery", now,
+                          RetrievalConfig(recency=1, importance=0, relevance=0), refresh=False)
+    assert by_recency[0].record.text == "nothing much happened"
+
+
+def test_score_is_weighted_sum_of_normalised_parts() -> None:
+    s = stream_with([("red apple", 3, 0), ("blue car", 9, HOUR), ("red car", 6, 2 * HOUR)])
+    cfg = RetrievalConfig(recency=0.5, importance=2.0, relevance=3.0)
+    for m in retrieve(s, "red car", 2 * HOUR, cfg, refresh=False):
+        assert m.score == pytest.approx(0.5 * m.recency + 2 * m.importance + 3 * m.relevance)
+        assert 0.0 <= min(m.recency, m.importance, m.relevance)
+        assert max(m.recency, m.importance, m.relevance) <= 1.0
+
+
+def test_top_k_and_access_refresh() -> None:
+    s = stream_with([(f"memory {i}", i % 10 + 1, i * 60) for i in range(40)])
+    now = 50 * HOUR
+    found = retrieve(s, "memory", now, RetrievalConfig(top_k=5))
+    assert len(found) == 5
+    for m in found:
+        assert s.last_accessed(m.record.id) == now
+    untouched = set(range(40)) - {m.record.id for m in found}
+    assert all(s.last_accessed(i) < now for i in untouched)
+
+
+def test_kind_filter_and_empty_stream() -> None:
+    s = MemoryStream(HashEmbedder())
+    assert retrieve(s, "anything", 0, RetrievalConfig()) == []
+    s.add([NewMemory("observation", "saw a cat", 2), NewMemory("plan", "buy milk", 2)], 0)
+    found = retrieve(s, "cat milk", 0, RetrievalConfig(), kinds={"plan"})
+    assert [m.record.text for m in found] == ["buy milk"]
+
+
+def test_stream_is_append_only_and_round_trips() -> None:
+    s = stream_with([("one", 2, 0), ("two", 4, 60)])
+    s.add([NewMemory("reflection", "insight", 7, evidence=(0, 1))], 120)
+    state = s.get_state()
+    copy = MemoryStream(HashEmbedder())
+    copy.set_state(state)
+    assert [r.to_json() for r in copy.records] == [r.to_json() for r in s.records]
+    assert np.allclose(copy.vectors, s.vectors)
+    with pytest.raises(ValueError, match="evidence"):
+        s.add([NewMemory("reflection", "bad", 5, evidence=(99,))], 180)
