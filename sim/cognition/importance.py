@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sim.agent import IDLE_WORDS, Agent
 from sim.cognition.context import Cognition
 from sim.memory.stream import NewMemory
-from sim.prompts.importance import rate_importance
+from sim.prompts.importance import rate_many, rate_one
 
 
 def rate(agent: Agent, texts: Sequence[str], cog: Cognition, decision: str) -> list[int]:
@@ -16,8 +16,12 @@ def rate(agent: Agent, texts: Sequence[str], cog: Cognition, decision: str) -> l
     ask = [i for i, t in enumerate(texts) if not any(w in t for w in IDLE_WORDS)]
     size = max(1, cog.config.rating_batch)
     for part in (ask[k : k + size] for k in range(0, len(ask), size)):
-        call = rate_importance(agent.brief(), [texts[i] for i in part])
-        answer = cog.ask(agent.name, call, decision)
+        if len(part) == 1:
+            ratings[part[0]] = cog.ask(
+                agent.name, rate_one(agent.brief(), texts[part[0]]), decision
+            ).importance
+            continue
+        answer = cog.ask(agent.name, rate_many(agent.brief(), [texts[i] for i in part]), decision)
         for i, r in zip(part, answer.ratings, strict=True):  # type: ignore[attr-defined]
             ratings[i] = int(r)
     return ratings

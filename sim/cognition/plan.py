@@ -45,7 +45,11 @@ def place_notes(world: World, places: list[str]) -> list[str]:
 def to_blocks(
     answers: list[tuple[GameSeconds, str, str]], now: GameSeconds, sleep: GameSeconds
 ) -> list[Block]:
-    """Sorted, de-duplicated (start, activity, place) answers as contiguous blocks until sleep."""
+    """(start, activity, place) rows as contiguous blocks from now until sleep.
+
+    Rows are sorted by start; of rows with the same start the earliest listed wins, so
+    today's changes listed before the routine replace the routine's item at that time.
+    """
     chosen: dict[GameSeconds, tuple[str, str]] = {}
     for start, activity, place in sorted(answers, key=lambda a: a[0]):
         chosen.setdefault(max(now, start), (activity.strip() or "free time", place))
@@ -95,10 +99,12 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
     marks = half_hours(now, sleep)
     times = [label(t)[-5:] for t in marks]
     places = plannable(agent, world)
-    routine = [
+    at = dict(zip(times, marks, strict=True))
+    shifted = [
         (label(max(t - t % HALF_HOUR, marks[0]))[-5:], a, p)
         for t, a, p in usual_day(agent, day_start, now)
     ]
+    routine = [(t, a, p) for t, a, p in shifted if t in at and p in places]
     query = f"{agent.name}'s plans, intentions and commitments for today"
     found = cog.recall(agent.name, agent.memory, query, "plan_day", cog.config.prompt_memories)
     call = planning.plan_day(
@@ -109,11 +115,12 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
         place_notes(world, places),
         routine,
         [m.record.text for m in found],
-        agent.persona.home,
     )
     answer = cog.ask(agent.name, call, f"day plan for {label(now)[:5]}")
-    at = dict(zip(times, marks, strict=True))
     rows = [(at[b.start], b.activity, b.place) for b in answer.blocks]  # type: ignore[attr-defined]
+    rows += [(at[t], a, p) for t, a, p in routine]
+    if not rows:
+        rows = [(now, "time at home", agent.persona.home)]
     agent.schedule = Schedule(day=now // DAY, blocks=to_blocks(rows, now, sleep))
     text = f"My plan for {label(now)[:5]}: " + "; ".join(agent.schedule.summary())
     agent.remember([NewMemory("plan", text, 5)], now)

@@ -42,7 +42,8 @@ def consider(
         can_talk,
     )
     answer = cog.ask(agent.name, call, f"reaction to {obs.subject}")
-    choice = answer.choice  # type: ignore[attr-defined]
+    talk = bool(getattr(answer, "talk", False))
+    choice = "talk" if talk else answer.otherwise  # type: ignore[attr-defined]
     cog.emit("react", agent.name, observed=obs.description, choice=choice, reaction=answer.reaction)  # type: ignore[attr-defined]
     if choice == "talk":
         return obs.subject

@@ -12,10 +12,10 @@ EMBEDDER_SPECS = "minilm or hash"
 
 
 def make_embedder(spec: str = "minilm") -> Embedder:
-    """Build the (cached) embedder named by the `--embedder` flag."""
-    if spec == "minilm":
+    """Build the (cached) embedder named by the `--embedder` flag or recorded with a run."""
+    if spec in ("minilm", "all-MiniLM-L6-v2"):
         return CachedEmbedder(SentenceTransformerEmbedder())
-    if spec == "hash":
+    if spec in ("hash", "hash-256"):
         return CachedEmbedder(HashEmbedder())
     raise SimInputError(
         "--embedder", "embedder", f"unknown embedder {spec!r}", f"use {EMBEDDER_SPECS}"

@@ -1,4 +1,4 @@
-"""Rate how much new memories matter (1-10), several at once to save calls."""
+"""Rate how much new memories matter (1-10): one per call, or a numbered list per call."""
 
 from __future__ import annotations
 
@@ -10,30 +10,34 @@ from pydantic import BaseModel, Field, create_model
 from sim.prompts.base import PromptCall, chat, numbered
 
 Rating = Annotated[int, Field(ge=1, le=10)]
+SCALE = (
+    "On a scale of 1 to 10, where 1 is mundane (brushing teeth, someone walking by) and 10 is "
+    "life-changing (a breakup, a new job), rate how much "
+)
 
 
-def rate_importance(identity: str, texts: Sequence[str]) -> PromptCall[BaseModel]:
-    """One call rating every text; the schema demands exactly one rating per text."""
+class Importance(BaseModel):
+    """A single rating: the form a small model answers best."""
+
+    importance: Rating
+
+
+def rate_one(identity: str, text: str) -> PromptCall[Importance]:
+    """Rate one memory; the identity prefix repeats across calls, so backends cache it."""
+    user = f"{identity}\n\n{SCALE}this memory matters to you:\n{text}"
+    return PromptCall("rate_importance", chat(user), Importance, Importance(importance=3), 40, 0.2)
+
+
+def rate_many(identity: str, texts: Sequence[str]) -> PromptCall[BaseModel]:
+    """Rate several memories in one call; the schema demands exactly one rating per text."""
     n = len(texts)
     output = create_model(
-        "ImportanceRatings",
-        ratings=(list[Rating], Field(min_length=n, max_length=n)),
+        "ImportanceRatings", ratings=(list[Rating], Field(min_length=n, max_length=n))
     )
     user = (
-        f"{identity}\n\n"
-        "On a scale of 1 to 10, where 1 is mundane (brushing teeth, someone walking by) and "
-        "10 is life-changing (a breakup, a new job), rate how much "
-        + (
-            f"this memory matters to you:\n{texts[0]}"
-            if n == 1
-            else f"each memory matters to you:\n{numbered(texts)}\n\nRate each one, in order."
-        )
+        f"{identity}\n\n{SCALE}each memory matters to you:\n{numbered(texts)}\n\n"
+        "Rate each one, in order."
     )
     return PromptCall(
-        purpose="rate_importance",
-        messages=chat(user),
-        output=output,
-        fallback=output(ratings=[3] * n),
-        max_tokens=24 + 8 * n,
-        temperature=0.2,
+        "rate_importance", chat(user), output, output(ratings=[3] * n), 40 + 8 * n, 0.2
     )

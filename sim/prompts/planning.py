@@ -17,13 +17,12 @@ def plan_day(
     place_notes: Sequence[str],
     usual_day: Sequence[tuple[str, str, str]],
     memories: Sequence[str],
-    home: str,
 ) -> PromptCall[BaseModel]:
-    """Today's schedule in one call: blocks with a start time ("HH:MM") and a known place.
+    """Today's schedule in one call: what differs from the usual day, or a whole day if none.
 
-    The usual day (start, activity, place), clipped to the rest of today, is shown first and
-    is the fallback: a small model copies it faithfully, a capable one adapts it to what its
-    memories say today needs.
+    People plan a day as their routine plus today's changes. Asking only for the changes keeps
+    answers short (cheap), lets a capable model fit in what its memories call for, and keeps a
+    small model, which tends to ramble, from wrecking an otherwise sensible day.
     """
     block = create_model(
         "PlanBlock",
@@ -31,24 +30,34 @@ def plan_day(
         activity=(str, Field(max_length=60)),
         place=(choice(places), ...),
     )
+    usual = [f"{at} {activity} ({place})" for at, activity, place in usual_day]
+    if usual:
+        bounds, ask = (
+            (0, 3),
+            (
+                "What will be different today? List up to 3 changes to your usual day, each with a "
+                "start time, what you will do and where; list none if today is a usual day."
+            ),
+        )
+    else:
+        bounds, ask = (
+            (3, 8),
+            (
+                f"Plan the rest of today from {times[0]} as 3 to 8 blocks, each with a start time, "
+                "what you will do and where."
+            ),
+        )
     output = create_model(
         "DayPlan",
-        blocks=(list[block], Field(min_length=2, max_length=10)),  # type: ignore[valid-type]
+        blocks=(list[block], Field(min_length=bounds[0], max_length=bounds[1])),  # type: ignore[valid-type]
     )
-    usual = [f"{at} {activity} ({place})" for at, activity, place in usual_day]
     user = (
         f"{identity}\n\nIt is {date_label}. Your usual day:\n{bullet(usual)}\n\n"
         f"Things you remember that matter today:\n{bullet(memories)}\n\n"
-        f"Places you know:\n{bullet(place_notes)}\n\n"
-        f"Plan the rest of today from {times[0]} as 4 to 8 blocks, each with a start time, what "
-        "you will do, and where. Keep what fits from your usual day and change what today needs."
+        f"Places you know:\n{bullet(place_notes)}\n\n{ask}"
     )
-    plan = [(at, a, p) for at, a, p in usual_day if at in times and p in places]
-    plan = plan or [(times[0], "time at home", home)]
-    if len(plan) < 2:
-        plan.append((times[-1], "rest at home", home))
-    fallback = output(blocks=[block(start=at, activity=a, place=p) for at, a, p in plan])
-    return PromptCall("plan_day", chat(user), output, fallback, max_tokens=480)
+    fallback = output.model_construct(blocks=[])  # the usual day as it is
+    return PromptCall("plan_day", chat(user), output, fallback, max_tokens=60 + 60 * bounds[1])
 
 
 def decompose(
@@ -64,8 +73,8 @@ def decompose(
     """Break the next `minutes` of an activity into 5-15 minute steps, each using an object."""
     step = create_model(
         "PlanStep",
-        minutes=(choice(["5", "10", "15"]), ...),
         action=(str, Field(max_length=50)),
+        minutes=(choice(["5", "10", "15"]), ...),
         object=(choice([*objects, "none"]), ...),
         emoji=(choice(EMOJI), ...),
     )
@@ -78,7 +87,8 @@ def decompose(
         f"{identity}\n\nIt is {time_label}. You are at {place}, planning to: {activity}.\n{news}"
         f"Relevant memories:\n{bullet(memories)}\n\n"
         f"Break the next {minutes} minutes into steps of 5, 10 or 15 minutes. For each step say "
-        "what you do, which object you use, and an emoji."
+        "what you do (a short phrase, like 'grind the coffee beans'), how many minutes it takes, "
+        "which object you use, and an emoji."
     )
-    fallback = output(steps=[step(minutes="15", action=activity[:50], object="none", emoji="🙂")])
+    fallback = output(steps=[step(action=activity[:50], minutes="15", object="none", emoji="🙂")])
     return PromptCall("decompose", chat(user), output, fallback, max_tokens=360)

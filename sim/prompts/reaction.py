@@ -1,4 +1,8 @@
-"""React to a salient observation: carry on, do something about it, or start a conversation."""
+"""React to a salient observation: start a conversation, carry on, or do something about it.
+
+As in the reference design, whether to talk is asked first as a yes/no question; only then
+does the agent choose between continuing and reacting.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field, create_model
 
 from sim.prompts.base import PromptCall, bullet, chat, choice
-
-CHOICES = ("continue", "react", "talk")
 
 
 def react(
@@ -20,21 +22,29 @@ def react(
     memories: Sequence[str],
     can_talk: bool,
 ) -> PromptCall[BaseModel]:
-    """Choose among the allowed options; `react` carries what the agent does instead."""
-    options = CHOICES if can_talk else CHOICES[:2]
+    """The reaction schema; `talk` is offered only when a conversation is allowed."""
+    fields: dict[str, object] = {"talk": (bool, ...)} if can_talk else {}
     output = create_model(
         "Reaction",
-        choice=(choice(options), ...),
+        **fields,  # type: ignore[arg-type]
+        otherwise=(choice(["continue", "react"]), ...),
         reaction=(str, Field(max_length=60)),
-        reason=(str, Field(max_length=80)),
     )
-    talk = " or start a conversation (talk)" if can_talk else ""
+    question = (
+        "Do you start a conversation with them now (talk: true)? If not, do you keep doing "
+        "what you are doing (continue) or do something about it (react)?"
+        if can_talk
+        else "Do you keep doing what you are doing (continue) or do something about it (react)?"
+    )
     user = (
         f"{identity}\n\nIt is {time_label}. You are busy with: {current_action}.\n"
         f"You notice: {observation}\nHow you know them: {relation}\n"
         f"What you remember about this:\n{bullet(memories)}\n\n"
-        f"Do you continue what you are doing (continue), do something about it (react){talk}? "
-        "If you react, say what you do instead."
+        f"{question} If you react, say what you do instead."
     )
-    fallback = output(choice="continue", reaction="", reason="")
-    return PromptCall("react", chat(user), output, fallback, max_tokens=120)
+    fallback = output.model_validate(
+        {"talk": False, "otherwise": "continue", "reaction": ""}
+        if can_talk
+        else {"otherwise": "continue", "reaction": ""}
+    )
+    return PromptCall("react", chat(user), output, fallback, max_tokens=100)
