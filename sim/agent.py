@@ -43,6 +43,7 @@ class Agent:
         self.chat_after: dict[str, GameSeconds] = {}
         self.react_after: dict[str, GameSeconds] = {}
         self.busy_until: GameSeconds = -1
+        self.approach: tuple[str, GameSeconds] | None = None  # walking over to talk: (who, until)
         self.reflections = 0
         self.wake = parse_time_of_day(persona.wake)
         self.sleep = parse_time_of_day(persona.sleep)
@@ -100,13 +101,6 @@ class Agent:
         added = self.memory.add(items, now)
         self.reflect_pressure += sum(r.importance for r in added if r.kind != "reflection")
 
-    def status_line(self, now: GameSeconds) -> str:
-        """One line for summaries: current step or sleep."""
-        step = self.schedule.step_at(now)
-        if not self.awake(now):
-            return "sleeping"
-        return f"{step.action} ({step.place})" if step else "idle"
-
     # State ------------------------------------------------------------------------------
     def get_state(self) -> JSON:
         """JSON-shaped state of everything that changes during a run."""
@@ -122,6 +116,7 @@ class Agent:
             "chat_after": dict(sorted(self.chat_after.items())),
             "react_after": dict(sorted(self.react_after.items())),
             "busy_until": self.busy_until,
+            "approach": list(self.approach) if self.approach else None,
             "reflections": self.reflections,
         }
 
@@ -137,4 +132,7 @@ class Agent:
         self.chat_after = {k: int(v) for k, v in state["chat_after"].items()}
         self.react_after = {k: int(v) for k, v in state["react_after"].items()}
         self.busy_until = int(state["busy_until"])
+        self.approach = (
+            (state["approach"][0], int(state["approach"][1])) if state["approach"] else None
+        )
         self.reflections = int(state["reflections"])

@@ -162,7 +162,10 @@ class Engine:
             for other in sorted(available - taken - {name, target}):
                 if len(group) >= self.config.max_group:
                     break
-                if place and self.state.frames[other].place == place:
+                friendly = all(
+                    self.agents[other].chat_after.get(m, 0) <= self.cog.now for m in group
+                )
+                if place and self.state.frames[other].place == place and friendly:
                     group.append(other)
             taken.update(group)
             groups.append(group)
@@ -263,7 +266,7 @@ class Engine:
             "agents": {
                 name: {
                     **{k: sum(r.kind == k for r in a.memory.records) for k in kinds},
-                    "status": a.status_line(self.clock.time(self.tick)),
+                    "status": f"{self.state.frames[name].action} @ {self.state.frames[name].place}",
                 }
                 for name, a in self.agents.items()
             },

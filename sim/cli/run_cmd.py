@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sim.cli.build import build_lm, load_town
+from sim.cognition.context import CognitionConfig
 from sim.embed.factory import make_embedder
 from sim.engine import Engine
 from sim.store.reader import RunReader
@@ -57,30 +58,28 @@ def run(
     seed = 0 if seed is None else seed
     model = build_lm(lm, seed, base_url, api_key, replay)
     vectors = make_embedder(embedder)
-    engine = Engine(world, people, model, vectors, seed=seed)
+    config = CognitionConfig(reflection_budget=world.reflection_budget)
     db = db or default_db(world.name, seed)
-    recorder = SQLiteRecorder(
-        db,
-        RunRow(
-            world_name=world.name,
-            world_json=dumps(world.spec_json()),
-            layers_json=dumps(world.layers_json()),
-            personas_json=dumps([p.to_json() for p in people]),
-            config_json=dumps(engine.config.to_json()),
-            seed=seed,
-            lm=model.name,
-            embedder=vectors.name,
-            tick_seconds=world.tick_seconds,
-            start_time=world.start,
-        ),
-        overwrite=overwrite,
+    run_row = RunRow(
+        world_name=world.name,
+        world_json=dumps(world.spec_json()),
+        layers_json=dumps(world.layers_json()),
+        personas_json=dumps([p.to_json() for p in people]),
+        config_json=dumps(config.to_json()),
+        seed=seed,
+        lm=model.name,
+        embedder=vectors.name,
+        tick_seconds=world.tick_seconds,
+        start_time=world.start,
     )
-    engine.recorder = recorder
+    recorder = SQLiteRecorder(db, run_row, overwrite=overwrite)
     total = ticks if ticks is not None else max(1, round(hours * 3600 / world.tick_seconds))
     console.print(
         f"[bold]{world.name}[/]: {len(people)} agents, {total} ticks of "
         f"{world.tick_seconds}s, LM {model.name}, seed {seed} -> {db}"
     )
+    console.print("preparing agents: rating their seed memories...", style="dim")
+    engine = Engine(world, people, model, vectors, seed=seed, config=config, recorder=recorder)
     status = "failed"
     try:
         _loop(engine, total, checkpoint_every, console)

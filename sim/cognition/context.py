@@ -39,6 +39,7 @@ class CognitionConfig:
     chat_cooldown_minutes: int = 120
     react_cooldown_minutes: int = 60
     max_group: int = 3  # largest conversation group
+    talk_range: float = 3.0  # tiles: farther away, an agent walks over before talking
 
     def to_json(self) -> JSON:
         """JSON-shaped form, stored with the run."""

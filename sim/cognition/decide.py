@@ -19,6 +19,8 @@ from sim.types import Observation
 from sim.world.map import World
 from sim.world.state import Move
 
+APPROACH_SECONDS = 10 * 60  # how long an agent keeps walking towards someone to talk
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -80,11 +82,38 @@ def decide(
         decompose(agent, world, cog)
     talk_to = None
     salient = [o for o in fresh if eligible(agent, o, available, now)]
-    if salient:
+    if salient and agent.approach is None:
         target = salient[0]
-        can_talk = agent.chat_after.get(target.subject, 0) <= now
-        talk_to = consider(agent, target, can_talk, world, cog)
+        if consider(agent, target, agent.chat_after.get(target.subject, 0) <= now, world, cog):
+            agent.approach = (target.subject, now + APPROACH_SECONDS)
     flush(agent, cog)
     if reflect.due(agent, cog):
         reflect.reflect(agent, cog)
-    return Decision(step_move(agent, world, now), talk_to)
+    move = step_move(agent, world, now)
+    if agent.approach is not None:
+        talk_to, move = approach(agent, observations, available, move, now, cog)
+    return Decision(move, talk_to)
+
+
+def approach(
+    agent: Agent,
+    observations: list[Observation],
+    available: frozenset[str],
+    move: Move,
+    now: int,
+    cog: Cognition,
+) -> tuple[str | None, Move]:
+    """Walk over to the person the agent wants to talk to; talk once within range.
+
+    The agent gives up when the other person is out of sight, busy, or not reached in time.
+    """
+    assert agent.approach is not None
+    name, give_up = agent.approach
+    seen = next((o for o in observations if o.is_agent and o.subject == name), None)
+    if seen is None or name not in available or now > give_up:
+        agent.approach = None
+        return None, move
+    if seen.distance <= cog.config.talk_range:
+        agent.approach = None
+        return name, move
+    return None, Move(agent.name, seen.tile, f"going over to talk with {name}", "🚶", None)

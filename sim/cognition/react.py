@@ -19,10 +19,8 @@ def eligible(agent: Agent, obs: Observation, available: frozenset[str], now: int
     )
 
 
-def consider(
-    agent: Agent, obs: Observation, can_talk: bool, world: World, cog: Cognition
-) -> str | None:
-    """Ask the agent how to respond; returns the name to talk to, or None."""
+def consider(agent: Agent, obs: Observation, can_talk: bool, world: World, cog: Cognition) -> bool:
+    """Ask the agent how to respond; True when it wants to talk with the observed agent."""
     now = cog.now
     agent.react_after[obs.subject] = now + cog.config.react_cooldown_minutes * 60
     step = agent.schedule.step_at(now)
@@ -46,7 +44,7 @@ def consider(
     choice = "talk" if talk else answer.otherwise  # type: ignore[attr-defined]
     cog.emit("react", agent.name, observed=obs.description, choice=choice, reaction=answer.reaction)  # type: ignore[attr-defined]
     if choice == "talk":
-        return obs.subject
+        return True
     if choice == "react" and answer.reaction.strip():  # type: ignore[attr-defined]
         reaction = answer.reaction.strip()  # type: ignore[attr-defined]
         agent.remember(
@@ -61,4 +59,4 @@ def consider(
             now,
         )
         decompose(agent, world, cog, situation=f"{obs.description}; I decided to {reaction}")
-    return None
+    return False

@@ -44,7 +44,7 @@ def turn(
         "should finish after it."
     )
     fallback = Turn(utterance="Anyway, good to see you. Talk later!", end=True)
-    return PromptCall("converse", chat(user), Turn, fallback, max_tokens=120)
+    return PromptCall("converse", chat(user), Turn, fallback, max_tokens=180)
 
 
 def takeaway(
@@ -61,4 +61,4 @@ def takeaway(
     fallback = Takeaway(
         summary=f"I talked with {', '.join(others)}.", intention="nothing", importance=3
     )
-    return PromptCall("conversation_takeaway", chat(user), Takeaway, fallback, max_tokens=140)
+    return PromptCall("conversation_takeaway", chat(user), Takeaway, fallback, max_tokens=220)

@@ -25,4 +25,4 @@ def interview(
         f"An interviewer asks: {question}\nAnswer in character, in two or three sentences."
     )
     fallback = Answer(answer="I'd rather not say right now.")
-    return PromptCall("interview", chat(user), Answer, fallback, max_tokens=200)
+    return PromptCall("interview", chat(user), Answer, fallback, max_tokens=260)

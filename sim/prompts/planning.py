@@ -80,7 +80,7 @@ def decompose(
     )
     output = create_model(
         "StepPlan",
-        steps=(list[step], Field(min_length=1, max_length=8)),  # type: ignore[valid-type]
+        steps=(list[step], Field(min_length=1, max_length=6)),  # type: ignore[valid-type]
     )
     news = f"Something new happened: {situation}\n" if situation else ""
     user = (
@@ -91,4 +91,4 @@ def decompose(
         "which object you use, and an emoji."
     )
     fallback = output(steps=[step(action=activity[:50], minutes="15", object="none", emoji="🙂")])
-    return PromptCall("decompose", chat(user), output, fallback, max_tokens=360)
+    return PromptCall("decompose", chat(user), output, fallback, max_tokens=520)

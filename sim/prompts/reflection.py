@@ -23,7 +23,7 @@ def questions(identity: str, memories: Sequence[str], n: int = 3) -> PromptCall[
         "can answer about yourself and the people around you?"
     )
     fallback = output(questions=["What have I been doing lately?"] * n)
-    return PromptCall("reflect_questions", chat(user), output, fallback, max_tokens=40 * n)
+    return PromptCall("reflect_questions", chat(user), output, fallback, max_tokens=20 + 60 * n)
 
 
 def insights(
@@ -47,4 +47,4 @@ def insights(
         "numbers of the statements it is based on and rate its importance from 1 to 10."
     )
     fallback = output.model_construct(insights=[])  # no insight beats an invented one
-    return PromptCall("reflect_insights", chat(user), output, fallback, max_tokens=110 * n)
+    return PromptCall("reflect_insights", chat(user), output, fallback, max_tokens=140 * n)
