@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from sim.errors import SimInputError
+from sim.memory.retrieval import RetrievalConfig
 
 app = typer.Typer(
     add_completion=False,
@@ -50,6 +51,10 @@ def run_command(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing --db file")] = False,
     checkpoint_every: Annotated[int, typer.Option(help="ticks between state checkpoints")] = 360,
+    weights: Annotated[
+        str, typer.Option(help="retrieval weights recency,importance,relevance")
+    ] = "1,1,1",
+    top_k: Annotated[int, typer.Option(help="memories retrieved per decision")] = 30,
 ) -> None:
     """Simulate WORLD and record every tick, memory, conversation and LM call."""
     from sim.cli.run_cmd import run
@@ -68,6 +73,7 @@ def run_command(
         replay=replay,
         overwrite=overwrite,
         checkpoint_every=checkpoint_every,
+        retrieval=parse_weights(weights, top_k),
         console=Console(stderr=False),
     )
 
@@ -111,6 +117,27 @@ def interview_command(
         show_memories=show_memories,
         console=Console(),
     )
+
+
+def parse_weights(text: str, top_k: int) -> RetrievalConfig:
+    """`--weights 0.5,2,3` and `--top-k` as a retrieval configuration."""
+    try:
+        recency, importance, relevance = (float(x) for x in text.split(","))
+    except ValueError:
+        raise SimInputError(
+            "--weights",
+            "weights",
+            f"expected three numbers, got {text!r}",
+            "use recency,importance,relevance, e.g. --weights 1,1,1",
+        ) from None
+    if top_k < 1 or min(recency, importance, relevance) < 0:
+        raise SimInputError(
+            "--weights",
+            "weights",
+            "weights must be >= 0 and --top-k >= 1",
+            "e.g. --weights 0.5,2,3 --top-k 30",
+        )
+    return RetrievalConfig(recency=recency, importance=importance, relevance=relevance, top_k=top_k)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from sim.cli.build import build_lm, load_town
 from sim.cognition.context import CognitionConfig
 from sim.embed.factory import make_embedder
 from sim.engine import Engine
+from sim.memory.retrieval import RetrievalConfig
 from sim.store.reader import RunReader
 from sim.store.recorder import SQLiteRecorder, dumps
 from sim.store.tables import RunRow
@@ -46,19 +48,20 @@ def run(
     replay: Path | None,
     overwrite: bool,
     checkpoint_every: int,
+    retrieval: RetrievalConfig,
     console: Console,
 ) -> JSON:
     """Build, run and record; returns the summary (also printed)."""
     world, people = load_town(world_path, personas)
-    if replay is not None:
+    config = CognitionConfig(retrieval=retrieval, reflection_budget=world.reflection_budget)
+    if replay is not None:  # answer as recorded, with the recorded run's settings
         recorded = RunReader(replay).run
         seed = recorded.seed if seed is None else seed
         embedder = recorded.embedder
-        lm = f"replay of {replay} ({recorded.lm})"
+        config = CognitionConfig.from_json(json.loads(recorded.config_json))
     seed = 0 if seed is None else seed
     model = build_lm(lm, seed, base_url, api_key, replay)
     vectors = make_embedder(embedder)
-    config = CognitionConfig(reflection_budget=world.reflection_budget)
     db = db or default_db(world.name, seed)
     run_row = RunRow(
         world_name=world.name,

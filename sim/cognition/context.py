@@ -46,6 +46,11 @@ class CognitionConfig:
         data = {k: v for k, v in self.__dict__.items() if k != "retrieval"}
         return {**data, "retrieval": self.retrieval.to_json()}
 
+    @classmethod
+    def from_json(cls, data: JSON) -> CognitionConfig:
+        """Inverse of `to_json` (a replay reuses the recorded run's settings)."""
+        return cls(**{**data, "retrieval": RetrievalConfig(**data["retrieval"])})
+
 
 @dataclass
 class Cognition:

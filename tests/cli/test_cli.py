@@ -147,3 +147,19 @@ def test_unknown_lm_and_agent_and_corrupt_db(
     assert "junk.db" in err and "not a sim run database" in err
     err = sim_error(monkeypatch, capsys, "inspect", tmp_path / "missing.db")
     assert "missing.db" in err
+
+
+def test_retrieval_weights_are_recorded_and_validated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "weighted.db"
+    sim("run", ROOT / "worlds/willow", *FAST, "--ticks", "30", "--weights", "0.5,2,3",
+        "--top-k", "7", "--db", db)
+    from sim.store.reader import RunReader
+
+    config = json.loads(RunReader(db).run.config_json)
+    assert config["retrieval"] == {"recency": 0.5, "importance": 2.0, "relevance": 3.0,
+                                   "decay": 0.995, "top_k": 7}
+    err = sim_error(monkeypatch, capsys, "run", ROOT / "worlds/willow", *FAST, "--weights",
+                    "heavy", "--db", tmp_path / "y.db")
+    assert "--weights" in err and "recency,importance,relevance" in err
