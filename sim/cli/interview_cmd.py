@@ -69,7 +69,7 @@ def interview(
         seed,
         now=now,
     )
-    found = cog.recall(agent.name, agent.memory, question, "interview", INTERVIEW_MEMORIES)
+    found = cog.recall(agent, question, "interview", INTERVIEW_MEMORIES)
     call = interview_prompt(
         agent.identity(),
         label(now),

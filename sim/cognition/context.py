@@ -7,9 +7,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from sim.agent import Agent
 from sim.llm.structured import CallContext, StructuredLM
 from sim.memory.retrieval import RetrievalConfig, ScoredMemory, retrieve
-from sim.memory.stream import MemoryStream
 from sim.prompts.base import PromptCall
 from sim.rng import derive_seed
 from sim.types import JSON, GameSeconds
@@ -81,13 +81,13 @@ class Cognition:
         )
 
     def recall(
-        self, agent: str, memory: MemoryStream, query: str, purpose: str, k: int | None = None
+        self, agent: Agent, query: str, purpose: str, k: int | None = None
     ) -> list[ScoredMemory]:
         """Retrieve for a decision and log what was retrieved with its scores."""
-        found = retrieve(memory, query, self.now, self.config.retrieval, top_k=k)
+        found = retrieve(agent.memory, query, self.now, self.config.retrieval, top_k=k)
         self.retrievals.append(
             {
-                "agent": agent,
+                "agent": agent.name,
                 "tick": self.tick,
                 "purpose": purpose,
                 "query": query,
@@ -95,3 +95,9 @@ class Cognition:
             }
         )
         return found
+
+    def recall_texts(self, agent: Agent, query: str, purpose: str) -> list[str]:
+        """The texts of the few memories a plan, reaction or dialogue prompt shows."""
+        return [
+            m.record.text for m in self.recall(agent, query, purpose, self.config.prompt_memories)
+        ]

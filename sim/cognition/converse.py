@@ -58,12 +58,7 @@ def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> C
         others = [a.name for a in group if a is not speaker]
         transcript = [f"{who}: {text}" for who, text in lines[-6:]]
         query = " ".join(others) + (f" {lines[-1][1]}" if lines else "")
-        memories = [
-            m.record.text
-            for m in cog.recall(
-                speaker.name, speaker.memory, query, "converse", cog.config.prompt_memories
-            )
-        ]
+        memories = cog.recall_texts(speaker, query, "converse")
         call = dialogue.turn(
             speaker.identity(),
             label(cog.now),

@@ -106,7 +106,7 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
     ]
     routine = [(t, a, p) for t, a, p in shifted if t in at and p in places]
     query = f"{agent.name}'s plans, intentions and commitments for today"
-    found = cog.recall(agent.name, agent.memory, query, "plan_day", cog.config.prompt_memories)
+    memories = cog.recall_texts(agent, query, "plan_day")
     call = planning.plan_day(
         agent.identity(),
         label(now),
@@ -114,7 +114,7 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
         places,
         place_notes(world, places),
         routine,
-        [m.record.text for m in found],
+        memories,
     )
     answer = cog.ask(agent.name, call, f"day plan for {label(now)[:5]}")
     rows = [(at[b.start], b.activity, b.place) for b in answer.blocks]  # type: ignore[attr-defined]
@@ -139,12 +139,7 @@ def decompose(agent: Agent, world: World, cog: Cognition, situation: str = "") -
     horizon_end = min(block.end, now + cog.config.plan_horizon_minutes * 60)
     keys = {world.objects[k].name: k for k in world.arenas[block.place].objects}
     query = f"{block.activity} {situation}".strip()
-    memories = [
-        m.record.text
-        for m in cog.recall(
-            agent.name, agent.memory, query, "decompose", cog.config.prompt_memories
-        )
-    ]
+    memories = cog.recall_texts(agent, query, "decompose")
     call = planning.decompose(
         agent.identity(),
         label(now),

@@ -26,10 +26,7 @@ def consider(agent: Agent, obs: Observation, can_talk: bool, world: World, cog: 
     step = agent.schedule.step_at(now)
     doing = step.action if step else "nothing in particular"
     query = f"{obs.subject} {obs.description}"
-    memories = [
-        m.record.text
-        for m in cog.recall(agent.name, agent.memory, query, "react", cog.config.prompt_memories)
-    ]
+    memories = cog.recall_texts(agent, query, "react")
     call = react(
         agent.identity(),
         label(now),

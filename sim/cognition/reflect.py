@@ -8,6 +8,8 @@ from sim.cognition.importance import flush
 from sim.memory.stream import NewMemory
 from sim.prompts import reflection
 
+MIN_INSIGHT_WORDS = 3  # shorter answers ('true', 'my life') are not insights
+
 
 def due(agent: Agent, cog: Cognition) -> bool:
     """Whether summed importance since the last reflection reached the budget."""
@@ -27,7 +29,7 @@ def reflect(agent: Agent, cog: Cognition) -> int:
     )
     written = 0
     for question in dict.fromkeys(asked.questions):  # type: ignore[attr-defined]
-        found = cog.recall(agent.name, agent.memory, question, "reflect", cfg.reflection_evidence)
+        found = cog.recall(agent, question, "reflect", cfg.reflection_evidence)
         if not found:
             continue
         call = reflection.insights(
@@ -42,7 +44,7 @@ def reflect(agent: Agent, cog: Cognition) -> int:
                 evidence=tuple(sorted({found[int(e) - 1].record.id for e in item.evidence})),
             )
             for item in answer.insights  # type: ignore[attr-defined]
-            if item.insight.strip()
+            if len(item.insight.split()) >= MIN_INSIGHT_WORDS
         ]
         agent.remember(new, cog.now)
         written += len(new)
