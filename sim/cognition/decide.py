@@ -116,4 +116,5 @@ def approach(
     if seen.distance <= cog.config.talk_range:
         agent.approach = None
         return name, move
-    return None, Move(agent.name, seen.tile, f"going over to talk with {name}", "🚶", None)
+    goal = f"talk with {name}"
+    return None, Move(agent.name, seen.tile, goal, "💬", None, walking=f"going over to {goal}")

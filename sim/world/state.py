@@ -45,6 +45,7 @@ class Move:
     emoji: str
     object: str | None
     chat: str | None = None
+    walking: str | None = None  # what others see on the way; default "heading to PLACE: ACTION"
 
 
 class WorldState:
@@ -74,7 +75,11 @@ class WorldState:
                 tile = route.pop(0)
             self.routes[move.agent] = (move.target, route)
             arrived = tile == move.target
-            action = move.action if arrived else f"walking to {move.action}"
+            action = (
+                move.action
+                if arrived
+                else (move.walking or f"heading to {world.arena_of(move.target)}: {move.action}")
+            )
             self.frames[move.agent] = replace(
                 frame,
                 tile=tile,
