@@ -50,7 +50,9 @@ class SentenceTransformerEmbedder:
             path = model_path()
             os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for the network, even for metadata
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
+            hf_logging.disable_progress_bar()  # its "Loading weights" bar would break our output
             self._model = SentenceTransformer(path, device=self.device)
         return self._model
 
