@@ -35,7 +35,8 @@ def make_engine(willow: World, willow_people: list[Persona]) -> Callable[..., En
     """Build an engine on the starter world with the fake LM unless another is given."""
 
     def build(lm: LanguageModel | None = None, seed: int = 0, **kwargs: object) -> Engine:
-        return Engine(willow, willow_people, lm or FakeLM(seed), HashEmbedder(), seed=seed,
-                      **kwargs)  # type: ignore[arg-type]
+        return Engine(
+            willow, willow_people, lm or FakeLM(seed), HashEmbedder(), seed=seed, **kwargs
+        )  # type: ignore[arg-type]
 
     return build

@@ -27,6 +27,7 @@ def reflect(agent: Agent, cog: Cognition) -> int:
         reflection.questions(agent.identity(), recent, cfg.reflection_questions),
         "reflection",
     )
+    known = {r.text.lower() for r in agent.memory.records if r.kind == "reflection"}
     written = 0
     for question in dict.fromkeys(asked.questions):  # type: ignore[attr-defined]
         found = cog.recall(agent, question, "reflect", cfg.reflection_evidence)
@@ -36,16 +37,14 @@ def reflect(agent: Agent, cog: Cognition) -> int:
             agent.identity(), question, [m.record.text for m in found], cfg.insights_per_question
         )
         answer = cog.ask(agent.name, call, f"insights on: {question}")
-        new = [
-            NewMemory(
-                "reflection",
-                item.insight.strip(),
-                item.importance,
-                evidence=tuple(sorted({found[int(e) - 1].record.id for e in item.evidence})),
-            )
-            for item in answer.insights  # type: ignore[attr-defined]
-            if len(item.insight.split()) >= MIN_INSIGHT_WORDS
-        ]
+        new = []
+        for item in answer.insights:  # type: ignore[attr-defined]
+            text = item.insight.strip()
+            if len(text.split()) < MIN_INSIGHT_WORDS or text.lower() in known:
+                continue  # too short to be an insight, or one the agent already holds
+            known.add(text.lower())
+            evidence = tuple(sorted({found[int(e) - 1].record.id for e in item.evidence}))
+            new.append(NewMemory("reflection", text, item.importance, evidence=evidence))
         agent.remember(new, cog.now)
         written += len(new)
         for item in new:

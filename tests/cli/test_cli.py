@@ -23,8 +23,9 @@ def sim(*args: str) -> str:
     return result.output
 
 
-def sim_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-              *args: str) -> str:
+def sim_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> str:
     """Run the real entry point; return its stderr after checking it failed with one line."""
     monkeypatch.setattr(sys, "argv", ["sim", *map(str, args)])
     with pytest.raises(SystemExit) as exit_info:
@@ -51,16 +52,36 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_seeded_fake_runs_print_the_same_digest(recorded: tuple[Path, str], tmp_path: Path) -> None:
     _, digest = recorded
-    again = sim("run", ROOT / "worlds/willow", *FAST, "--hours", "2", "--seed", "5",
-                "--db", tmp_path / "again.db")
+    again = sim(
+        "run",
+        ROOT / "worlds/willow",
+        *FAST,
+        "--hours",
+        "2",
+        "--seed",
+        "5",
+        "--db",
+        tmp_path / "again.db",
+    )
     assert digest_of(again) == digest
 
 
-def test_replay_reproduces_the_run_without_a_model(recorded: tuple[Path, str],
-                                                   tmp_path: Path) -> None:
+def test_replay_reproduces_the_run_without_a_model(
+    recorded: tuple[Path, str], tmp_path: Path
+) -> None:
     db, digest = recorded
-    out = sim("run", ROOT / "worlds/willow", "--embedder", "hash", "--hours", "2",
-              "--replay", db, "--db", tmp_path / "replayed.db")
+    out = sim(
+        "run",
+        ROOT / "worlds/willow",
+        "--embedder",
+        "hash",
+        "--hours",
+        "2",
+        "--replay",
+        db,
+        "--db",
+        tmp_path / "replayed.db",
+    )
     assert digest_of(out) == digest
 
 
@@ -92,17 +113,25 @@ def test_inspect_agent_explains_plan_memories_and_reflections(recorded: tuple[Pa
 
 def test_interview_answers_from_the_recorded_state(recorded: tuple[Path, str]) -> None:
     db, _ = recorded
-    out = sim("interview", db, "Theo Okafor", "What are you doing tomorrow morning?",
-              "--lm", "fake", "--show-memories")
+    out = sim(
+        "interview",
+        db,
+        "Theo Okafor",
+        "What are you doing tomorrow morning?",
+        "--lm",
+        "fake",
+        "--show-memories",
+    )
     assert out.startswith("Theo Okafor (day 1 09:00):")
 
 
-def test_refuses_to_overwrite_a_recorded_run(recorded: tuple[Path, str],
-                                             monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_refuses_to_overwrite_a_recorded_run(
+    recorded: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     db, _ = recorded
-    err = sim_error(monkeypatch, capsys, "run", ROOT / "worlds/willow", *FAST, "--ticks", "2",
-                    "--db", db)
+    err = sim_error(
+        monkeypatch, capsys, "run", ROOT / "worlds/willow", *FAST, "--ticks", "2", "--db", db
+    )
     assert str(db) in err and "--db" in err and "--overwrite" in err
 
 
@@ -113,8 +142,9 @@ def test_bad_world_file_is_one_line_naming_file_and_field(
     shutil.copytree(ROOT / "worlds/willow", world)
     text = (world / "world.yaml").read_text().replace("tick_seconds: 10", "tick_seconds: fast")
     (world / "world.yaml").write_text(text.replace("../../personas", str(ROOT / "personas")))
-    err = sim_error(monkeypatch, capsys, "run", world, *FAST, "--ticks", "1",
-                    "--db", tmp_path / "x.db")
+    err = sim_error(
+        monkeypatch, capsys, "run", world, *FAST, "--ticks", "1", "--db", tmp_path / "x.db"
+    )
     assert "world.yaml" in err and "tick_seconds" in err
     assert not (tmp_path / "x.db").exists()
 
@@ -126,17 +156,40 @@ def test_bad_persona_file_is_one_line_naming_file_and_field(
     shutil.copytree(ROOT / "personas/willow", people)
     maya = people / "maya.yaml"
     maya.write_text(maya.read_text().replace('home: "Torres House:Bedroom"', 'home: "Mars:Base"'))
-    err = sim_error(monkeypatch, capsys, "run", ROOT / "worlds/willow", "--personas", people,
-                    *FAST, "--ticks", "1", "--db", tmp_path / "x.db")
+    err = sim_error(
+        monkeypatch,
+        capsys,
+        "run",
+        ROOT / "worlds/willow",
+        "--personas",
+        people,
+        *FAST,
+        "--ticks",
+        "1",
+        "--db",
+        tmp_path / "x.db",
+    )
     assert "maya.yaml" in err and "home" in err and "Mars:Base" in err
 
 
 def test_unknown_lm_and_agent_and_corrupt_db(
-    recorded: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str]
+    recorded: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    err = sim_error(monkeypatch, capsys, "run", ROOT / "worlds/willow", "--lm", "gpt9",
-                    "--ticks", "1", "--db", tmp_path / "x.db")
+    err = sim_error(
+        monkeypatch,
+        capsys,
+        "run",
+        ROOT / "worlds/willow",
+        "--lm",
+        "gpt9",
+        "--ticks",
+        "1",
+        "--db",
+        tmp_path / "x.db",
+    )
     assert "--lm" in err and "openai:MODEL" in err
     db, _ = recorded
     err = sim_error(monkeypatch, capsys, "inspect", db, "Nobody")
@@ -153,13 +206,38 @@ def test_retrieval_weights_are_recorded_and_validated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "weighted.db"
-    sim("run", ROOT / "worlds/willow", *FAST, "--ticks", "30", "--weights", "0.5,2,3",
-        "--top-k", "7", "--db", db)
+    sim(
+        "run",
+        ROOT / "worlds/willow",
+        *FAST,
+        "--ticks",
+        "30",
+        "--weights",
+        "0.5,2,3",
+        "--top-k",
+        "7",
+        "--db",
+        db,
+    )
     from sim.store.reader import RunReader
 
     config = json.loads(RunReader(db).run.config_json)
-    assert config["retrieval"] == {"recency": 0.5, "importance": 2.0, "relevance": 3.0,
-                                   "decay": 0.995, "top_k": 7}
-    err = sim_error(monkeypatch, capsys, "run", ROOT / "worlds/willow", *FAST, "--weights",
-                    "heavy", "--db", tmp_path / "y.db")
+    assert config["retrieval"] == {
+        "recency": 0.5,
+        "importance": 2.0,
+        "relevance": 3.0,
+        "decay": 0.995,
+        "top_k": 7,
+    }
+    err = sim_error(
+        monkeypatch,
+        capsys,
+        "run",
+        ROOT / "worlds/willow",
+        *FAST,
+        "--weights",
+        "heavy",
+        "--db",
+        tmp_path / "y.db",
+    )
     assert "--weights" in err and "recency,importance,relevance" in err

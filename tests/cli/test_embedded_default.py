@@ -25,8 +25,18 @@ def test_default_models_run_a_few_ticks(tmp_path: Path) -> None:
     (people / "maya.yaml").write_text(yaml.safe_dump(maya))
     db = tmp_path / "run.db"
     result = CliRunner().invoke(
-        app, ["run", str(ROOT / "worlds/willow"), "--personas", str(people), "--ticks", "3",
-              "--db", str(db)], catch_exceptions=False,
+        app,
+        [
+            "run",
+            str(ROOT / "worlds/willow"),
+            "--personas",
+            str(people),
+            "--ticks",
+            "3",
+            "--db",
+            str(db),
+        ],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     reader = RunReader(db)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from sim.agent import Agent
+from sim.clock import HOUR
 from sim.cognition import converse
 from sim.cognition.context import Cognition, CognitionConfig
-from sim.clock import HOUR
 from sim.embed.hashing import HashEmbedder
 from sim.llm.fake import ScriptedLM
 from sim.llm.structured import StructuredLM
@@ -27,19 +27,42 @@ def turn(text: str, end: bool = False) -> str:
 
 def test_scripted_two_person_conversation(willow: World, willow_people: list[Persona]) -> None:
     eleanor, maya, _ = people(willow_people, willow)
-    eleanor.remember([NewMemory("observation", "Maya bakes cardamom buns", 4,
-                                subjects=("Maya Torres",))], 0)
-    lm = ScriptedLM([
-        turn("Maya, will you bring coffee to the picnic on Saturday?"),
-        turn("Of course, and buns too."),
-        turn("Wonderful, noon at the park.", end=True),
-        json.dumps({"summary": "Maya will bring coffee and buns to the picnic.",
-                    "intention": "nothing", "importance": 7}),
-        json.dumps({"summary": "I promised coffee and buns for Eleanor's picnic.",
-                    "intention": "bake extra buns on Saturday", "importance": 6}),
-        json.dumps({"steps": [{"minutes": "15", "action": "plan extra baking",
-                               "object": "none", "emoji": "🍳"}]}),
-    ])
+    eleanor.remember(
+        [NewMemory("observation", "Maya bakes cardamom buns", 4, subjects=("Maya Torres",))], 0
+    )
+    lm = ScriptedLM(
+        [
+            turn("Maya, will you bring coffee to the picnic on Saturday?"),
+            turn("Of course, and buns too."),
+            turn("Wonderful, noon at the park.", end=True),
+            json.dumps(
+                {
+                    "summary": "Maya will bring coffee and buns to the picnic.",
+                    "intention": "nothing",
+                    "importance": 7,
+                }
+            ),
+            json.dumps(
+                {
+                    "summary": "I promised coffee and buns for Eleanor's picnic.",
+                    "intention": "bake extra buns on Saturday",
+                    "importance": 6,
+                }
+            ),
+            json.dumps(
+                {
+                    "steps": [
+                        {
+                            "minutes": "15",
+                            "action": "plan extra baking",
+                            "object": "none",
+                            "emoji": "🍳",
+                        }
+                    ]
+                }
+            ),
+        ]
+    )
     cog = Cognition(StructuredLM(lm), CognitionConfig(), seed=0, tick=5, now=9 * HOUR)
     convo = converse.hold([eleanor, maya], "Juniper Cafe:Seating", cog, tick_seconds=10)
     assert [who for who, _ in convo.lines] == ["Eleanor Hale", "Maya Torres", "Eleanor Hale"]
@@ -71,10 +94,17 @@ def test_conversation_stops_at_the_turn_limit_and_survives_bad_answers(
     cog = Cognition(StructuredLM(lm), CognitionConfig(max_turns=6), seed=0, now=9 * HOUR)
     convo = converse.hold([eleanor, maya, theo], "Willow Park:Lawn", cog, tick_seconds=10)
     assert len(convo.lines) == 5  # four scripted lines, then the fallback line ends it
-    assert [w for w, _ in convo.lines[:4]] == ["Eleanor Hale", "Maya Torres", "Theo Okafor",
-                                                 "Eleanor Hale"]
+    assert [w for w, _ in convo.lines[:4]] == [
+        "Eleanor Hale",
+        "Maya Torres",
+        "Theo Okafor",
+        "Eleanor Hale",
+    ]
     assert convo.ended_by == "choice"
-    limited = converse.hold([eleanor, maya], "Willow Park:Lawn",
-                            Cognition(StructuredLM(ScriptedLM([turn("hi")] * 6)),
-                                      CognitionConfig(max_turns=6), seed=0), 10)
+    limited = converse.hold(
+        [eleanor, maya],
+        "Willow Park:Lawn",
+        Cognition(StructuredLM(ScriptedLM([turn("hi")] * 6)), CognitionConfig(max_turns=6), seed=0),
+        10,
+    )
     assert len(limited.lines) == 6 and limited.ended_by == "limit"

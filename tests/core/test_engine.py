@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from sim.engine import Engine
 from sim.llm.fake import FakeLM
+from sim.llm.protocol import LMResponse
 from sim.llm.structured import LMCallRecord
 from sim.llm.wrappers import ReplayLM
-from sim.llm.protocol import LMResponse
 
 
 def run(engine: Engine, ticks: int) -> str:
@@ -17,7 +17,9 @@ def run(engine: Engine, ticks: int) -> str:
     return engine.digest
 
 
-def test_same_seed_same_digest_and_different_seed_differs(make_engine: Callable[..., Engine]) -> None:
+def test_same_seed_same_digest_and_different_seed_differs(
+    make_engine: Callable[..., Engine],
+) -> None:
     assert run(make_engine(seed=3), 400) == run(make_engine(seed=3), 400)
     assert run(make_engine(seed=3), 400) != run(make_engine(seed=4), 400)
 
@@ -37,8 +39,9 @@ def test_recorded_answers_replay_the_run_exactly(make_engine: Callable[..., Engi
     for _ in range(500):
         record = live.step()
         calls.extend(LMCallRecord(**c) for c in record.lm_calls)
-    answers = [(c.request_key, LMResponse(c.response, model=c.model)) for c in calls
-               if c.outcome == "ok"]
+    answers = [
+        (c.request_key, LMResponse(c.response, model=c.model)) for c in calls if c.outcome == "ok"
+    ]
     replayed = make_engine(lm=ReplayLM(answers, name="fake"), seed=2)
     assert run(replayed, 500) == live.digest
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from sim.agent import Agent
@@ -23,18 +24,26 @@ def agent_for(people: list[Persona], name: str, world: World) -> Agent:
 
 def test_blocks_are_sorted_contiguous_and_end_at_sleep() -> None:
     now, sleep = 7 * HOUR + 600, 22 * HOUR
-    rows = [(12 * HOUR, "lunch", "A:b"), (9 * HOUR, "work", "C:d"), (9 * HOUR, "dup", "X:y"),
-            (6 * HOUR, "early", "A:b")]
+    rows = [
+        (12 * HOUR, "lunch", "A:b"),
+        (9 * HOUR, "work", "C:d"),
+        (9 * HOUR, "dup", "X:y"),
+        (6 * HOUR, "early", "A:b"),
+    ]
     blocks = to_blocks(rows, now, sleep)
     assert [b.activity for b in blocks] == ["early", "work", "lunch"]
     assert blocks[0].start == now
-    assert all(a.end == b.start for a, b in zip(blocks, blocks[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(blocks))
     assert blocks[-1].end == sleep
 
 
 def test_steps_fill_the_horizon_exactly() -> None:
-    parts = [(10, "grind beans", None, "☕"), (15, "serve", "Cafe:Counter:till", "☕"),
-             (15, "wipe tables", None, "🧹"), (15, "never reached", None, "🙂")]
+    parts = [
+        (10, "grind beans", None, "☕"),
+        (15, "serve", "Cafe:Counter:till", "☕"),
+        (15, "wipe tables", None, "🧹"),
+        (15, "never reached", None, "🙂"),
+    ]
     steps = lay_out_steps(0, 30 * 60, parts, "Cafe:Counter")
     assert [(s.start, s.end) for s in steps] == [(0, 600), (600, 1500), (1500, 1800)]
     short = lay_out_steps(0, 3600, parts[:1], "Cafe:Counter")
@@ -55,24 +64,40 @@ def test_plan_day_and_decompose_with_scripted_model(
     willow: World, willow_people: list[Persona]
 ) -> None:
     maya = agent_for(willow_people, "Maya", willow)
-    changes = {"blocks": [
-        {"start": "11:00", "activity": "ask Eleanor about the picnic", "place": "Willow Park:Lawn"},
-        {"start": "09:30", "activity": "fix the grinder", "place": "Juniper Cafe:Counter"},
-    ]}
-    steps = {"steps": [
-        {"minutes": "15", "action": "pull espresso shots", "object": "espresso machine",
-         "emoji": "☕"},
-        {"minutes": "10", "action": "take payment", "object": "cash register", "emoji": "🙂"},
-    ]}
+    changes = {
+        "blocks": [
+            {
+                "start": "11:00",
+                "activity": "ask Eleanor about the picnic",
+                "place": "Willow Park:Lawn",
+            },
+            {"start": "09:30", "activity": "fix the grinder", "place": "Juniper Cafe:Counter"},
+        ]
+    }
+    steps = {
+        "steps": [
+            {
+                "minutes": "15",
+                "action": "pull espresso shots",
+                "object": "espresso machine",
+                "emoji": "☕",
+            },
+            {"minutes": "10", "action": "take payment", "object": "cash register", "emoji": "🙂"},
+        ]
+    }
     lm = ScriptedLM([json.dumps(changes), json.dumps(steps)])
-    cog = Cognition(StructuredLM(lm), CognitionConfig(plan_horizon_minutes=60), seed=0,
-                    now=7 * HOUR)
+    cog = Cognition(
+        StructuredLM(lm), CognitionConfig(plan_horizon_minutes=60), seed=0, now=7 * HOUR
+    )
     plan_day(maya, willow, cog)
     blocks = maya.schedule.blocks
     # Today's changes replace (09:30) or add to (11:00) the usual day, which fills the rest.
     assert [b.activity for b in blocks[:5]] == [
-        "serve the morning rush", "fix the grinder", "serve customers and restock the pastry case",
-        "ask Eleanor about the picnic", "do the accounts at the long table",
+        "serve the morning rush",
+        "fix the grinder",
+        "serve customers and restock the pastry case",
+        "ask Eleanor about the picnic",
+        "do the accounts at the long table",
     ]
     assert blocks[0].start == 7 * HOUR and blocks[1].start == 9 * HOUR + 1800
     assert blocks[3].start == 11 * HOUR and blocks[3].end == 13 * HOUR
@@ -94,8 +119,9 @@ def test_invalid_plan_falls_back_to_the_usual_day(
     willow: World, willow_people: list[Persona]
 ) -> None:
     eleanor = agent_for(willow_people, "Eleanor", willow)
-    cog = Cognition(StructuredLM(ScriptedLM(["{oops"] * 3)), CognitionConfig(), seed=0,
-                    now=8 * HOUR + 900)
+    cog = Cognition(
+        StructuredLM(ScriptedLM(["{oops"] * 3)), CognitionConfig(), seed=0, now=8 * HOUR + 900
+    )
     plan_day(eleanor, willow, cog)
     blocks = eleanor.schedule.blocks
     assert blocks[0].place == "Willow Park:Community Garden"  # the 08:00 routine item

@@ -8,8 +8,8 @@ from sim.agent import Agent
 from sim.cognition import reflect
 from sim.cognition.context import Cognition, CognitionConfig
 from sim.embed.hashing import HashEmbedder
-from sim.llm.structured import StructuredLM
 from sim.llm.fake import ScriptedLM
+from sim.llm.structured import StructuredLM
 from sim.memory.stream import NewMemory
 from sim.persona import Persona
 
@@ -37,16 +37,28 @@ def test_insights_link_to_retrieved_evidence_with_depth(willow_people: list[Pers
         ],
         0,
     )
-    agent.remember([NewMemory("reflection", "Theo is devoted to his novel", 8, evidence=(0, 1))], 60)
-    lm = ScriptedLM([
-        json.dumps({"questions": ["What is Theo working on?"]}),
-        json.dumps({"insights": [
-            {"insight": "Theo's novel matters deeply to him", "evidence": ["1", "2"],
-             "importance": 7},
-        ]}),
-    ])
-    cfg = CognitionConfig(reflection_budget=10, reflection_questions=1, insights_per_question=1,
-                          reflection_evidence=3)
+    agent.remember(
+        [NewMemory("reflection", "Theo is devoted to his novel", 8, evidence=(0, 1))], 60
+    )
+    lm = ScriptedLM(
+        [
+            json.dumps({"questions": ["What is Theo working on?"]}),
+            json.dumps(
+                {
+                    "insights": [
+                        {
+                            "insight": "Theo's novel matters deeply to him",
+                            "evidence": ["1", "2"],
+                            "importance": 7,
+                        },
+                    ]
+                }
+            ),
+        ]
+    )
+    cfg = CognitionConfig(
+        reflection_budget=10, reflection_questions=1, insights_per_question=1, reflection_evidence=3
+    )
     cog = Cognition(StructuredLM(lm), cfg, seed=0, now=120)
     assert reflect.due(agent, cog)
     written = reflect.reflect(agent, cog)
@@ -67,7 +79,37 @@ def test_insights_link_to_retrieved_evidence_with_depth(willow_people: list[Pers
 def test_failed_reflection_writes_nothing_invented(willow_people: list[Persona]) -> None:
     agent = make_agent(willow_people[1])
     agent.remember([NewMemory("observation", "it rained", 9)], 0)
-    cog = Cognition(StructuredLM(ScriptedLM(["not json"] * 12)), CognitionConfig(
-        reflection_budget=5), seed=0, now=60)
+    cog = Cognition(
+        StructuredLM(ScriptedLM(["not json"] * 12)),
+        CognitionConfig(reflection_budget=5),
+        seed=0,
+        now=60,
+    )
     assert reflect.reflect(agent, cog) == 0
     assert all(r.kind != "reflection" for r in agent.memory.records)
+
+
+def test_repeated_or_trivial_insights_are_not_stored(willow_people: list[Persona]) -> None:
+    agent = make_agent(willow_people[2])
+    agent.remember([NewMemory("observation", "Maya gave me a free bun", 8)], 0)
+    agent.remember([NewMemory("reflection", "Maya is kind to regulars", 6, evidence=(0,))], 0)
+    insight = {"insight": "Maya is kind to regulars", "evidence": ["1"], "importance": 6}
+    lm = ScriptedLM(
+        [
+            json.dumps({"questions": ["Who is kind?", "What matters?"]}),
+            json.dumps({"insights": [insight, {**insight, "insight": "true"}]}),
+            json.dumps(
+                {
+                    "insights": [
+                        {**insight, "insight": "The cafe feels like home to me"},
+                        {**insight, "insight": "the cafe feels like home to me"},
+                    ]
+                }
+            ),
+        ]
+    )
+    cfg = CognitionConfig(reflection_budget=1, reflection_questions=2, reflection_evidence=2)
+    cog = Cognition(StructuredLM(lm), cfg, seed=0, now=60)
+    assert reflect.reflect(agent, cog) == 1
+    texts = [r.text for r in agent.memory.records if r.kind == "reflection"]
+    assert texts == ["Maya is kind to regulars", "The cafe feels like home to me"]

@@ -42,20 +42,37 @@ def test_recency_comes_from_time_not_rank() -> None:
 
 
 def test_weights_choose_what_wins() -> None:
-    s = stream_with([
-        ("the bakery sells fresh bread", 1, 0),
-        ("my sister is getting married", 10, 0),
-        ("nothing much happened", 1, 5 * HOUR),
-    ])
+    s = stream_with(
+        [
+            ("the bakery sells fresh bread", 1, 0),
+            ("my sister is getting married", 10, 0),
+            ("nothing much happened", 1, 5 * HOUR),
+        ]
+    )
     now = 5 * HOUR
-    by_relevance = retrieve(s, "fresh bread bakery", now,
-                            RetrievalConfig(recency=0, importance=0, relevance=1), refresh=False)
+    by_relevance = retrieve(
+        s,
+        "fresh bread bakery",
+        now,
+        RetrievalConfig(recency=0, importance=0, relevance=1),
+        refresh=False,
+    )
     assert by_relevance[0].record.text == "the bakery sells fresh bread"
-    by_importance = retrieve(s, "fresh bread bakery", now,
-                             RetrievalConfig(recency=0, importance=1, relevance=0), refresh=False)
+    by_importance = retrieve(
+        s,
+        "fresh bread bakery",
+        now,
+        RetrievalConfig(recency=0, importance=1, relevance=0),
+        refresh=False,
+    )
     assert by_importance[0].record.text == "my sister is getting married"
-    by_recency = retrieve(s, "fresh bread bakery", now,
-                          RetrievalConfig(recency=1, importance=0, relevance=0), refresh=False)
+    by_recency = retrieve(
+        s,
+        "fresh bread bakery",
+        now,
+        RetrievalConfig(recency=1, importance=0, relevance=0),
+        refresh=False,
+    )
     assert by_recency[0].record.text == "nothing much happened"
 
 
@@ -64,7 +81,7 @@ def test_score_is_weighted_sum_of_normalised_parts() -> None:
     cfg = RetrievalConfig(recency=0.5, importance=2.0, relevance=3.0)
     for m in retrieve(s, "red car", 2 * HOUR, cfg, refresh=False):
         assert m.score == pytest.approx(0.5 * m.recency + 2 * m.importance + 3 * m.relevance)
-        assert 0.0 <= min(m.recency, m.importance, m.relevance)
+        assert min(m.recency, m.importance, m.relevance) >= 0.0
         assert max(m.recency, m.importance, m.relevance) <= 1.0
 
 
