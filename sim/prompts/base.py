@@ -14,7 +14,7 @@ T = TypeVar("T", bound=BaseModel)
 
 SYSTEM = (
     "You play one character in a simulated town. Stay in character, be concrete and brief, "
-    "and answer only with a JSON object that follows the given schema."
+    "write in plain English, and answer only with a JSON object that follows the given schema."
 )
 
 # A closed emoji set: the tiny embedded model cannot invent glyphs the viewer cannot draw.
