@@ -21,6 +21,8 @@ from sim.store.recorder import SQLiteRecorder, dumps
 from sim.store.tables import RunRow
 from sim.types import JSON
 
+LOG_EVERY = 180  # ticks between progress lines when output is not a terminal
+
 
 def default_db(world_name: str, seed: int) -> Path:
     """`runs/<world>-seed<seed>[-N].db`, the first name not taken yet."""
@@ -117,14 +119,22 @@ def _loop(engine: Engine, total: int, checkpoint_every: int, console: Console) -
             if checkpoint_every and engine.tick % checkpoint_every == 0 and engine.recorder:
                 engine.recorder.checkpoint(engine.tick, engine.get_state())
             stats = engine.lm.stats
+            rate = (i + 1) / max(1e-9, time.perf_counter() - started)
+            tokens = stats.prompt_tokens + stats.completion_tokens
             bar.update(
                 task,
                 advance=1,
                 description=engine.time_label(),
-                rate=(i + 1) / max(1e-9, time.perf_counter() - started),
+                rate=rate,
                 calls=stats.calls,
-                tokens=stats.prompt_tokens + stats.completion_tokens,
+                tokens=tokens,
             )
+            if not console.is_terminal and (engine.tick % LOG_EVERY == 0 or i + 1 == total):
+                # Piped output gets no live bar, so say how far the run is now and then.
+                console.print(
+                    f"{engine.time_label()}: {i + 1}/{total} ticks, {rate:.1f} "
+                    f"ticks/s, LM {stats.calls} calls, {tokens} tokens"
+                )
 
 
 def _print_summary(summary: JSON, console: Console) -> None:
