@@ -62,8 +62,16 @@ def test_real_call_reports_truncation_and_server_errors() -> None:
         max_tokens=4,
     )
     assert lm.complete(request).finish_reason == "length"
-    with pytest.raises(LMError, match="frob"):  # xllamacpp raises ValueError for this one
-        lm.complete(LMRequest(messages=(Message("user", "hi"),), schema={"type": "frob"}))
+    compact = lm.complete(
+        LMRequest(
+            messages=(Message("user", "A story, please."),),
+            schema=Story.model_json_schema(),
+            max_tokens=60,
+            seed=3,
+        )
+    )
+    if compact.finish_reason == "stop":  # the grammar allows no whitespace and no extra keys
+        assert compact.text.startswith('{"story":"') and compact.text.endswith('"}')
     too_long = LMRequest(messages=(Message("user", "word " * 5000),), schema=request.schema)
     with pytest.raises(LMError, match="context"):  # ...and returns an error dict for this one
         lm.complete(too_long)
