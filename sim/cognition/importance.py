@@ -19,7 +19,7 @@ def rate(agent: Agent, texts: Sequence[str], cog: Cognition, decision: str) -> l
         if len(part) == 1:
             ratings[part[0]] = cog.ask(
                 agent.name, rate_one(agent.brief(), texts[part[0]]), decision
-            ).importance
+            ).value
             continue
         answer = cog.ask(agent.name, rate_many(agent.brief(), [texts[i] for i in part]), decision)
         for i, r in zip(part, answer.ratings, strict=True):  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -17,15 +17,23 @@ SCALE = (
 
 
 class Importance(BaseModel):
-    """A single rating: the form a small model answers best."""
+    """A single rating, as a choice of "1".."10": SmolLM2 spreads its answers over the scale
+    this way, where as a JSON integer it mostly writes 1 or 10."""
 
-    importance: Rating
+    importance: Literal["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+
+    @property
+    def value(self) -> int:
+        """The rating as a number."""
+        return int(self.importance)
 
 
 def rate_one(identity: str, text: str) -> PromptCall[Importance]:
     """Rate one memory; the identity prefix repeats across calls, so backends cache it."""
     user = f"{identity}\n\n{SCALE}this memory matters to you:\n{text}"
-    return PromptCall("rate_importance", chat(user), Importance, Importance(importance=3), 40, 0.2)
+    return PromptCall(
+        "rate_importance", chat(user), Importance, Importance(importance="3"), 40, 0.2
+    )
 
 
 def rate_many(identity: str, texts: Sequence[str]) -> PromptCall[BaseModel]:
