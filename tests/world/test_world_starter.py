@@ -17,7 +17,7 @@ WILLOW = Path(__file__).resolve().parents[2] / "worlds" / "willow"
 def test_willow_loads_with_documented_settings() -> None:
     world = load_world(WILLOW)
     assert world.name == "Willow Lane"
-    assert (world.tick_seconds, world.start, world.reflection_budget) == (10, 7 * HOUR, 150)
+    assert (world.tick_seconds, world.start, world.reflection_budget) == (10, 7 * HOUR, 100)
     assert 30 <= world.width <= 50 and 18 <= world.height <= 30
     kinds = {a.kind for a in world.areas.values()}
     assert {"home", "cafe", "park", "library"} <= kinds
