@@ -68,8 +68,8 @@ class Agent:
         """How this agent knows `other`, from the persona's relationships."""
         for rel in self.persona.relationships:
             if rel.name == other:
-                return f"{other}: {rel.kind}, {rel.description}"
-        return f"{other}: someone from town"
+                return f"{other} ({rel.kind}: {rel.description})"
+        return f"{other} (someone from around here)"
 
     # Time of day -----------------------------------------------------------------------
     def awake(self, now: GameSeconds) -> bool:

@@ -60,10 +60,10 @@ def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> C
         query = " ".join(others) + (f" {lines[-1][1]}" if lines else "")
         memories = cog.recall_texts(speaker, query, "converse")
         call = dialogue.turn(
+            speaker.name,
             speaker.identity(),
             label(cog.now),
             place,
-            others,
             [speaker.relation_to(o) for o in others],
             memories,
             transcript,

@@ -26,22 +26,25 @@ class Takeaway(BaseModel):
 
 
 def turn(
+    speaker: str,
     identity: str,
     time_label: str,
     place: str,
-    others: Sequence[str],
     relations: Sequence[str],
     memories: Sequence[str],
     transcript: Sequence[str],
 ) -> PromptCall[Turn]:
-    """The next line for the speaker, grounded in memories about the others."""
-    history = "\n".join(transcript) if transcript else "(you speak first)"
+    """The speaker's next line, grounded in memories about the others.
+
+    The instruction comes before the transcript and the prompt ends on "Speaker:", so even a
+    small model continues the dialogue instead of echoing the instructions.
+    """
+    history = "\n".join(transcript) if transcript else "(nothing said yet)"
     user = (
-        f"{identity}\n\nIt is {time_label} at {place}. You are talking with {', '.join(others)}.\n"
-        f"How you know them:\n{bullet(relations)}\nWhat you remember about them:\n"
-        f"{bullet(memories)}\n\nConversation so far:\n{history}\n\n"
-        "Say your next line (one or two sentences). Set end to true if the conversation "
-        "should finish after it."
+        f"{identity}\n\nIt is {time_label} at {place}. You meet {'; '.join(relations)}.\n"
+        f"What you remember about them:\n{bullet(memories)}\n\n"
+        "Write what you say next: one or two natural sentences, in your own voice. Set end to "
+        f"true when you want to say goodbye.\n\nConversation so far:\n{history}\n{speaker}:"
     )
     fallback = Turn(utterance="Anyway, good to see you. Talk later!", end=True)
     return PromptCall("converse", chat(user), Turn, fallback, max_tokens=180)
