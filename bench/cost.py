@@ -84,26 +84,33 @@ def main() -> None:
     started = time.perf_counter()
     engine = Engine(world, people, model, vectors, seed=args.seed)
     setup = time.perf_counter() - started
+    before = engine.lm.stats.to_json()
+    setup_texts, setup_lm_seconds = vectors.texts, model.seconds
     ticks = round(args.hours * 3600 / world.tick_seconds)
     started = time.perf_counter()
     for _ in range(ticks):
         engine.step()
     wall = time.perf_counter() - started
-    stats = engine.lm.stats
+    after = engine.lm.stats.to_json()
+    spent = {k: after[k] - before[k] for k in after}
     agent_hours = len(engine.agents) * args.hours
-    engine_seconds = wall - model.seconds
+    lm_seconds = model.seconds - setup_lm_seconds
+    engine_seconds = wall - lm_seconds
     game_minutes = args.hours * 60
     print(
         f"world {world.name}: {len(engine.agents)} agents, {args.hours} game hours, "
         f"{ticks} ticks of {world.tick_seconds}s, LM {model.name}, embedder {vectors.name}"
     )
-    print(f"setup (seed memories): {setup:.1f}s")
-    print("per agent per game hour:")
-    print(f"  LM calls           {stats.calls / agent_hours:8.1f}   (reference: 80.5)")
-    print(f"  prompt tokens      {stats.prompt_tokens / agent_hours:8.0f}   (reference: 22,600)")
-    print(f"  completion tokens  {stats.completion_tokens / agent_hours:8.0f}   (reference: 900)")
-    print(f"  texts embedded     {vectors.texts / agent_hours:8.1f}   (reference: 23.6 calls)")
-    cached, fallbacks = stats.cached / agent_hours, stats.fallbacks / agent_hours
+    print(f"setup (rating seed memories, once per run): {setup:.1f}s, {before['calls']} LM calls")
+    print("per agent per game hour, after setup:")
+    print(f"  LM calls           {spent['calls'] / agent_hours:8.1f}   (reference: 80.5)")
+    print(f"  prompt tokens      {spent['prompt_tokens'] / agent_hours:8.0f}   (reference: 22,600)")
+    print(
+        f"  completion tokens  {spent['completion_tokens'] / agent_hours:8.0f}   (reference: 900)"
+    )
+    texts = vectors.texts - setup_texts
+    print(f"  texts embedded     {texts / agent_hours:8.1f}   (reference: 23.6 calls)")
+    cached, fallbacks = spent["cached"] / agent_hours, spent["fallbacks"] / agent_hours
     print(f"  cached / fallbacks {cached:8.1f} / {fallbacks:.1f}")
     print(
         f"engine time without the LM: {engine_seconds / game_minutes * 1000:.1f} ms per game "
