@@ -1,7 +1,8 @@
 """Persona files: who each agent is, where they live and whom they know, checked against a world.
 
 A persona set is a directory of YAML files, one persona per file (read in filename order), or a
-single YAML file holding a list. Mistakes become one-line SimInputErrors naming file and field.
+single YAML file holding a list. Mistakes become one-line SimInputErrors naming file and field;
+`check_personas` collects all of them (for `sim validate`), `load_personas` raises the first.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sim.errors import SimInputError
 from sim.types import JSON
-from sim.world.files import parse_hhmm, read_yaml, shown, validate
-from sim.world.map import World
+from sim.world.files import check_model, parse_hhmm, raise_first, read_yaml, shown
+from sim.world.map import Places, World
 from sim.world.spec import Name, TimeOfDay
 
 RelationKind = Literal[
@@ -44,6 +45,18 @@ class RoutineItem(BaseModel):
     at: TimeOfDay = Field(description="start time as 'HH:MM'")
     activity: str = Field(max_length=60, description="what they do, a short phrase")
     place: str = Field(description="the 'Area:Arena' where they do it")
+
+
+class BigFive(BaseModel):
+    """Big Five personality scores, 0 (low) to 1 (high), so experiments can group agents by them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    openness: float = Field(ge=0, le=1, description="openness to experience, 0..1")
+    conscientiousness: float = Field(ge=0, le=1, description="conscientiousness, 0..1")
+    extraversion: float = Field(ge=0, le=1, description="extraversion, 0..1")
+    agreeableness: float = Field(ge=0, le=1, description="agreeableness, 0..1")
+    neuroticism: float = Field(ge=0, le=1, description="neuroticism, 0..1")
 
 
 class Persona(BaseModel):
@@ -77,6 +90,15 @@ class Persona(BaseModel):
     relationships: list[Relationship] = Field(
         default_factory=list, description="a list of {name, kind, description}"
     )
+    big_five: BigFive | None = Field(
+        None,
+        description="a mapping of openness, conscientiousness, extraversion, agreeableness "
+        "and neuroticism to scores 0..1",
+    )
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="a mapping of attribute name to text value, e.g. political_leaning: moderate",
+    )
 
     @property
     def start_arena(self) -> str:
@@ -100,9 +122,14 @@ class Persona(BaseModel):
 
 @dataclass(frozen=True)
 class _Entry:
-    """One persona with where it came from, so later checks can name the right file and field."""
+    """One persona file (or list item) with where it came from, so checks name file and field.
 
-    persona: Persona
+    `name` is read from the raw data so a persona whose other fields are wrong still counts as
+    existing: relationships to it are not reported as well.
+    """
+
+    persona: Persona | None
+    name: str | None
     source: str
     prefix: str
 
@@ -111,87 +138,127 @@ class _Entry:
 
 
 def load_personas(path: str | Path, world: World) -> list[Persona]:
-    """Load and cross-check a persona set against `world`; raise SimInputError on any mistake."""
+    """Load and cross-check a persona set against `world`; raise the first mistake as one line."""
+    people, problems = check_personas(path, world.places)
+    raise_first(problems)
+    return people
+
+
+def check_personas(
+    path: str | Path, places: Places | None
+) -> tuple[list[Persona], list[SimInputError]]:
+    """The valid personas of a set and every problem found; without `places` none are checked."""
     path = Path(path)
-    entries = _read(path)
-    names = [e.persona.name for e in entries]
+    problems: list[SimInputError] = []
+    entries = _read(path, problems)
+    names = [e.name for e in entries if e.name is not None]
     first_seen: dict[str, str] = {}
     for entry in entries:
-        name = entry.persona.name
+        name = entry.name
         if name in first_seen:
-            raise entry.error(
-                "name",
-                f"duplicate persona name {name!r} (first in {first_seen[name]})",
-                "give each persona a different name",
+            problems.append(
+                entry.error(
+                    "name",
+                    f"duplicate persona name {name!r} (first in {first_seen[name]})",
+                    "give each persona a different name",
+                )
             )
-        first_seen[name] = f"{entry.source} {entry.prefix}".strip(" .")
-        _check_places(entry, world)
-        _check_relationships(entry, names, shown(path))
-    return [e.persona for e in entries]
+        elif name is not None:
+            first_seen[name] = f"{entry.source} {entry.prefix}".strip(" .")
+        if entry.persona is not None:
+            if places is not None:
+                _check_places(entry, entry.persona, places, problems)
+            _check_relationships(entry, entry.persona, names, shown(path), problems)
+    return [e.persona for e in entries if e.persona is not None], problems
 
 
-def _read(path: Path) -> list[_Entry]:
+def _read(path: Path, problems: list[SimInputError]) -> list[_Entry]:
+    """Every persona entry of the set; unreadable files and invalid fields go to `problems`."""
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in _SUFFIXES and p.is_file())
         if not files:
-            raise SimInputError(
-                shown(path), "", "no persona files (*.yaml) here", "add one YAML file per persona"
+            problems.append(
+                SimInputError(
+                    shown(path),
+                    "",
+                    "no persona files (*.yaml) here",
+                    "add one YAML file per persona",
+                )
             )
-        return [_Entry(validate(Persona, read_yaml(f), shown(f)), shown(f), "") for f in files]
-    data = read_yaml(path)
-    source = shown(path)
+        entries = []
+        for file in files:
+            try:
+                data = read_yaml(file)
+            except SimInputError as exc:
+                problems.append(exc)
+                continue
+            entries.append(_entry(data, shown(file), "", problems))
+        return entries
+    try:
+        data = read_yaml(path)
+    except SimInputError as exc:
+        problems.append(exc)
+        return []
     if not isinstance(data, list) or not data:
-        raise SimInputError(
-            source,
-            "",
-            "a single persona file must hold a non-empty YAML list of personas",
-            "start each persona with '- name: ...', or use a directory of one file per persona",
+        problems.append(
+            SimInputError(
+                shown(path),
+                "",
+                "a single persona file must hold a non-empty YAML list of personas",
+                "start each persona with '- name: ...', or use a directory of one file per persona",
+            )
         )
-    return [
-        _Entry(validate(Persona, item, source, f"[{i}]."), source, f"[{i}].")
-        for i, item in enumerate(data)
-    ]
+        return []
+    return [_entry(item, shown(path), f"[{i}].", problems) for i, item in enumerate(data)]
 
 
-def _check_places(entry: _Entry, world: World) -> None:
-    p = entry.persona
-    arenas = list(world.arenas)
+def _entry(data: object, source: str, prefix: str, problems: list[SimInputError]) -> _Entry:
+    persona, found = check_model(Persona, data, source, prefix)
+    problems.extend(found)
+    raw = data.get("name") if isinstance(data, dict) else None
+    return _Entry(persona, raw if isinstance(raw, str) else None, source, prefix)
+
+
+def _check_places(entry: _Entry, p: Persona, places: Places, problems: list[SimInputError]) -> None:
+    arenas = list(places.arenas)
+    where = shown(places.source)
     for field, value, options in (
         ("home", p.home, arenas),
-        ("workplace", p.workplace, [*world.areas, *arenas]),
+        ("workplace", p.workplace, [*places.areas, *arenas]),
         ("start_place", p.start_place, arenas),
+        *((f"routine[{i}].place", item.place, arenas) for i, item in enumerate(p.routine)),
     ):
         if value is not None and value not in options:
-            raise entry.error(
-                field,
-                f"{value!r} is not a place in {shown(world.source)}",
-                f"use one of: {_some(options)}",
-            )
-    for i, item in enumerate(p.routine):
-        if item.place not in arenas:
-            raise entry.error(
-                f"routine[{i}].place",
-                f"{item.place!r} is not a place in {shown(world.source)}",
-                f"use one of: {_some(arenas)}",
+            problems.append(
+                entry.error(
+                    field, f"{value!r} is not a place in {where}", f"use one of: {_some(options)}"
+                )
             )
 
 
-def _check_relationships(entry: _Entry, names: list[str], set_name: str) -> None:
-    p = entry.persona
+def _check_relationships(
+    entry: _Entry, p: Persona, names: list[str], set_name: str, problems: list[SimInputError]
+) -> None:
     others = [n for n in names if n != p.name]
     listed: set[str] = set()
     for i, rel in enumerate(p.relationships):
         field = f"relationships[{i}].name"
         if rel.name == p.name:
-            raise entry.error(field, "a persona cannot have a relationship with themself", "")
-        if rel.name not in others:
-            raise entry.error(
-                field,
-                f"no persona named {rel.name!r} in {set_name}",
-                f"use one of: {_some(others) or '(no other personas)'}",
+            problems.append(
+                entry.error(field, "a persona cannot have a relationship with themself", "")
             )
-        if rel.name in listed:
-            raise entry.error(field, f"{rel.name!r} is listed twice", "merge the two entries")
+        elif rel.name not in others:
+            problems.append(
+                entry.error(
+                    field,
+                    f"no persona named {rel.name!r} in {set_name}",
+                    f"use one of: {_some(others) or '(no other personas)'}",
+                )
+            )
+        elif rel.name in listed:
+            problems.append(
+                entry.error(field, f"{rel.name!r} is listed twice", "merge the two entries")
+            )
         listed.add(rel.name)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sim.cli.personas_cmd import personas_app
 from sim.errors import SimInputError
 from sim.memory.retrieval import RetrievalConfig
 
@@ -117,6 +118,53 @@ def interview_command(
         show_memories=show_memories,
         console=Console(),
     )
+
+
+@app.command("view")
+def view_command(
+    db: Annotated[Path, typer.Argument(help="a run database")],
+    follow: Annotated[
+        bool, typer.Option(help="keep reading ticks a running `sim run` writes")
+    ] = False,
+    at: Annotated[
+        str | None, typer.Option(help='start at "day 1 09:30", "09:30" or a tick number')
+    ] = None,
+    screenshot: Annotated[
+        Path | None, typer.Option(help="render one frame to this PNG (headless) and exit")
+    ] = None,
+    agent: Annotated[str | None, typer.Option(help="open the inspector on this agent")] = None,
+    size: Annotated[str, typer.Option(help="window size WIDTHxHEIGHT")] = "1280x800",
+) -> None:
+    """Replay a run in a window: the map, agents, timeline and why each agent acted."""
+    from viewer.app import view
+
+    view(db, follow=follow, at=at, screenshot=screenshot, agent=agent, size=size)
+
+
+@app.command("validate")
+def validate_command(
+    world: Annotated[Path, typer.Argument(help="world directory or world.yaml")],
+    personas: Annotated[
+        Path | None, typer.Argument(help="persona set (default: the world's)")
+    ] = None,
+) -> None:
+    """List every problem in a world and its personas, one line each (exit 2 if any)."""
+    from sim.cli.validate_cmd import validate
+
+    raise typer.Exit(validate(world, personas))
+
+
+@app.command("schema")
+def schema_command(
+    kind: Annotated[str, typer.Argument(help="world or persona")],
+) -> None:
+    """Print the JSON Schema of world.yaml or of a persona file."""
+    from sim.cli.validate_cmd import schema_text
+
+    print(schema_text(kind), end="")
+
+
+app.add_typer(personas_app)
 
 
 def parse_weights(text: str, top_k: int) -> RetrievalConfig:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from sim.clock import label
 from sim.errors import SimInputError
+from sim.social import social_graph, social_summary, summary_line
 from sim.store.reader import RunReader
 from sim.types import JSON
 
@@ -85,6 +86,7 @@ def run_summary(reader: RunReader) -> JSON:
             for m in reflections
         ],
         "lm_calls": reader.lm_stats(),
+        "social": social_summary(social_graph(reader.personas())),
     }
 
 
@@ -183,6 +185,7 @@ def _print_run(d: JSON, console: Console) -> None:
         f"{c['dialogue']} dialogue, {c['reflection']} reflections; "
         f"{c['conversations']} conversations; {c['lm_calls']} LM calls"
     )
+    console.print(summary_line(d["social"]), markup=False)
     table = Table(title="Agents")
     for col in ("agent", *KINDS, "talks", "now"):
         table.add_column(col)

@@ -1,7 +1,8 @@
 """Read user YAML files and turn every failure into a one-line SimInputError, never a traceback.
 
 Shared by the world and persona loaders so both report mistakes the same way:
-`file: field.path[2].name: problem (fix: ...)`.
+`file: field.path[2].name: problem (fix: ...)`. Checks collect every finding in a list of
+SimInputErrors (`sim validate` prints them all); loaders raise the first with `raise_first`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from sim.clock import DAY, parse_time_of_day
 from sim.errors import SimInputError
 
 M = TypeVar("M", bound=BaseModel)
+# The C loader when PyYAML was built with libyaml: generated sets have thousands of files.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HHMM = re.compile(r"^\d{1,2}:\d{2}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -38,7 +42,7 @@ def read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise SimInputError(source, "", "file not found", "check the path; run from the repo root")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -49,8 +53,9 @@ def read_yaml(path: Path) -> Any:
             problem,
             "check indentation and quote text that contains ':' or '#'",
         ) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SimInputError(source, "", f"cannot read YAML: {exc}".replace("\n", " ")) from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, RecursionError) as exc:
+        problem = f"cannot read YAML: {exc}".replace("\n", " ")
+        raise SimInputError(source, "", problem, "save it as UTF-8 text in YAML format") from None
 
 
 def field_path(loc: tuple[int | str, ...], prefix: str = "") -> str:
@@ -67,16 +72,36 @@ def field_path(loc: tuple[int | str, ...], prefix: str = "") -> str:
 
 
 def validate(model: type[M], data: Any, source: str, prefix: str = "") -> M:
-    """Validate `data` against `model`, reporting the first problem as one line."""
+    """Validate `data` against `model`, raising the first problem as one line."""
+    found, problems = check_model(model, data, source, prefix)
+    raise_first(problems)
+    assert found is not None  # no problems means the model validated
+    return found
+
+
+def check_model(
+    model: type[M], data: Any, source: str, prefix: str = ""
+) -> tuple[M | None, list[SimInputError]]:
+    """Validate `data` against `model`: the model, or None and one problem per pydantic error."""
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise SimInputError(
-            source, prefix, f"expected a mapping of fields, got {got}", _fields_fix(model)
-        )
+        problem = f"expected a mapping of fields, got {got}"
+        return None, [SimInputError(source, prefix.rstrip("."), problem, _fields_fix(model))]
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), []
     except ValidationError as exc:
-        raise _to_input_error(model, exc, source, prefix) from None
+        return None, [_to_input_error(model, e, source, prefix) for e in exc.errors()]
+
+
+def raise_first(problems: list[SimInputError]) -> None:
+    """Loaders stop at the first problem (one line) but say how many more `sim validate` lists."""
+    if not problems:
+        return
+    first = problems[0]
+    if len(problems) == 1:
+        raise first
+    more = f" (and {len(problems) - 1} more problem(s): `sim validate` lists them all)"
+    raise SimInputError(first.source, first.field, first.problem + more, first.fix)
 
 
 def parse_hhmm(text: str) -> int:
@@ -87,14 +112,13 @@ def parse_hhmm(text: str) -> int:
 
 
 def _to_input_error(
-    model: type[BaseModel], exc: ValidationError, source: str, prefix: str
+    model: type[BaseModel], error: ErrorDetails, source: str, prefix: str
 ) -> SimInputError:
-    errors = exc.errors()
-    first = errors[0]
-    loc = tuple(first["loc"])
+    """One pydantic error as one line, with the field's description as the fix."""
+    loc = tuple(error["loc"])
     owner, info = _field_at(model, loc)
-    kind = first["type"]
-    msg = str(first["msg"]).removeprefix("Value error, ")
+    kind = error["type"]
+    msg = str(error["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
         allowed = ", ".join(owner.model_fields) if owner else ""
         problem, fix = "unknown field", f"remove it or fix the spelling; allowed: {allowed}"
@@ -102,12 +126,10 @@ def _to_input_error(
         problem = "required field is missing"
         fix = f"add it: {info.description}" if info and info.description else "add it"
     else:
-        value = first.get("input")
+        value = error.get("input")
         plain = kind == "value_error" or isinstance(value, dict | list)
         problem = msg if plain else f"{msg}, got {value!r}"
         fix = f"expected {info.description}" if info and info.description else ""
-    if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem(s) after this one)"
     return SimInputError(source, field_path(loc, prefix), problem, fix)
 
 

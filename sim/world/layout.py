@@ -1,7 +1,8 @@
 """Turn a validated WorldSpec into tiles, and reject maps an agent could not live in.
 
 Every check reports the exact field (`grid`, `legend['k']`, `areas[1].arenas[0].objects[2].at`)
-so a user can fix their world.yaml from the message alone.
+so a user can fix their world.yaml from the message alone, and appends to a list instead of
+raising, so `sim validate` can list every mistake at once.
 """
 
 from __future__ import annotations
@@ -32,11 +33,18 @@ class Layout:
     graph: nx.Graph
 
 
-def build_layout(spec: WorldSpec, source: str) -> Layout:
-    """Check the grid against the legend and areas; raise SimInputError on the first problem."""
-    declared = _check_names(spec, source)
-    _check_legend(spec, declared, source)
-    rows = _rows(spec, source)
+def build_layout(spec: WorldSpec, source: str) -> tuple[Layout | None, list[SimInputError]]:
+    """Check the grid against the legend and areas; the Layout, or None and every problem.
+
+    Tile checks need a readable grid, so a bad legend or grid stops before them rather than
+    reporting the same typo again as empty arenas and misplaced objects.
+    """
+    problems: list[SimInputError] = []
+    declared = _check_names(spec, source, problems)
+    legend_ok = _check_legend(spec, declared, source, problems)
+    rows = _rows(spec, source, problems)
+    if rows is None or not legend_ok:
+        return None, problems
     arena_at: dict[Tile, str] = {}
     walkable: set[Tile] = set()
     for y, row in enumerate(rows):
@@ -46,11 +54,13 @@ def build_layout(spec: WorldSpec, source: str) -> Layout:
                 walkable.add((x, y))
             if value not in TILE_KINDS:
                 arena_at[(x, y)] = value
-    arena_tiles = _arena_tiles(spec, arena_at, source)
-    placements = _place_objects(spec, rows, arena_at, source)
+    arena_tiles = _arena_tiles(spec, arena_at, source, problems)
+    placements = _place_objects(spec, rows, arena_at, arena_tiles, source, problems)
     graph = nx.grid_2d_graph(len(rows[0]), len(rows)).subgraph(walkable).copy()
-    _check_reachable(spec, graph, arena_tiles, source)
-    return Layout(
+    _check_reachable(spec, graph, arena_tiles, source, problems)
+    if problems:
+        return None, problems
+    layout = Layout(
         rows=rows,
         width=len(rows[0]),
         height=len(rows),
@@ -60,128 +70,184 @@ def build_layout(spec: WorldSpec, source: str) -> Layout:
         placements=placements,
         graph=nx.freeze(graph),
     )
+    return layout, problems
 
 
-def _check_names(spec: WorldSpec, source: str) -> list[str]:
-    """Reject duplicate area/arena/object names; return the declared arena paths in order."""
-    paths: list[str] = []
-    _unique([a.name for a in spec.areas], "areas[{}].name", "area", source)
+def _arenas(spec: WorldSpec) -> list[tuple[str, str]]:
+    """(field, "Area:Arena") for every declared arena, in file order."""
+    return [
+        (f"areas[{i}].arenas[{j}]", f"{area.name}:{arena.name}")
+        for i, area in enumerate(spec.areas)
+        for j, arena in enumerate(area.arenas)
+    ]
+
+
+def _check_names(spec: WorldSpec, source: str, problems: list[SimInputError]) -> list[str]:
+    """Report duplicate area/arena/object names; return the declared arena paths in order."""
+    _unique([a.name for a in spec.areas], "areas[{}].name", "area", source, problems)
     for i, area in enumerate(spec.areas):
-        _unique([r.name for r in area.arenas], f"areas[{i}].arenas[{{}}].name", "arena", source)
+        where = f"areas[{i}].arenas[{{}}].name"
+        _unique([r.name for r in area.arenas], where, "arena", source, problems)
         for j, arena in enumerate(area.arenas):
             where = f"areas[{i}].arenas[{j}].objects[{{}}].name"
-            _unique([o.name for o in arena.objects], where, "object", source)
-            paths.append(f"{area.name}:{arena.name}")
-    return paths
+            _unique([o.name for o in arena.objects], where, "object", source, problems)
+    return [path for _, path in _arenas(spec)]
 
 
-def _unique(names: list[str], where: str, what: str, source: str) -> None:
+def _unique(
+    names: list[str], where: str, what: str, source: str, problems: list[SimInputError]
+) -> None:
     seen: set[str] = set()
     for k, name in enumerate(names):
         if name in seen:
-            raise SimInputError(
-                source, where.format(k), f"duplicate {what} name {name!r}", "give it another name"
+            problems.append(
+                SimInputError(
+                    source,
+                    where.format(k),
+                    f"duplicate {what} name {name!r}",
+                    "give it another name",
+                )
             )
         seen.add(name)
 
 
-def _check_legend(spec: WorldSpec, declared: list[str], source: str) -> None:
+def _check_legend(
+    spec: WorldSpec, declared: list[str], source: str, problems: list[SimInputError]
+) -> bool:
+    """Report bad legend entries; True when every entry is usable."""
+    before = len(problems)
     for char, value in spec.legend.items():
         field = f"legend[{char!r}]"
         if len(char) != 1 or char in "\r\n":
-            raise SimInputError(
-                source, field, "legend keys must be exactly one character", "use one character"
+            problems.append(
+                SimInputError(
+                    source, field, "legend keys must be exactly one character", "use one character"
+                )
             )
-        if value in TILE_KINDS or value in declared:
-            continue
-        options = ", ".join([*TILE_KINDS, *declared])
-        problem = (
-            f"{value!r} is not a declared arena"
-            if ":" in value
-            else f"{value!r} is not a tile kind or an 'Area:Arena' path"
-        )
-        raise SimInputError(source, field, problem, f"use one of: {options}")
+        elif value not in TILE_KINDS and value not in declared:
+            options = ", ".join([*TILE_KINDS, *declared])
+            problem = (
+                f"{value!r} is not a declared arena"
+                if ":" in value
+                else f"{value!r} is not a tile kind or an 'Area:Arena' path"
+            )
+            problems.append(SimInputError(source, field, problem, f"use one of: {options}"))
+    return len(problems) == before
 
 
-def _rows(spec: WorldSpec, source: str) -> tuple[str, ...]:
-    """Grid rows without blank leading/trailing lines; all equal length and all in the legend."""
+def _rows(spec: WorldSpec, source: str, problems: list[SimInputError]) -> tuple[str, ...] | None:
+    """Grid rows without blank leading/trailing lines, or None after reporting why they are bad.
+
+    Each ragged row and each character missing from the legend is reported once (with its
+    first position), so a stray character used a hundred times is still one line.
+    """
     lines = spec.grid.replace("\r\n", "\n").split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
-        raise SimInputError(source, "grid", "grid is empty", "draw the map, one row per line")
+        problems.append(
+            SimInputError(source, "grid", "grid is empty", "draw the map, one row per line")
+        )
+        return None
+    before = len(problems)
     width = len(lines[0])
+    unknown: dict[str, tuple[int, int, int]] = {}  # char -> (x, y, count)
     for y, row in enumerate(lines):
         if len(row) != width:
-            raise SimInputError(
-                source,
-                "grid",
-                f"row y={y} is {len(row)} characters wide but row y=0 is {width}",
-                "pad or trim rows so all have the same length (watch trailing spaces)",
+            problems.append(
+                SimInputError(
+                    source,
+                    "grid",
+                    f"row y={y} is {len(row)} characters wide but row y=0 is {width}",
+                    "pad or trim rows so all have the same length (watch trailing spaces)",
+                )
             )
         for x, char in enumerate(row):
             if char not in spec.legend:
-                raise SimInputError(
-                    source,
-                    "grid",
-                    f"character {char!r} at [{x}, {y}] is not in the legend",
-                    f"add {char!r} to legend or use one of: {''.join(spec.legend)}",
-                )
-    return tuple(lines)
+                first = unknown.get(char, (x, y, 0))
+                unknown[char] = (first[0], first[1], first[2] + 1)
+    for char, (x, y, count) in unknown.items():
+        times = f" (and {count - 1} more times)" if count > 1 else ""
+        problems.append(
+            SimInputError(
+                source,
+                "grid",
+                f"character {char!r} at [{x}, {y}]{times} is not in the legend",
+                f"add {char!r} to legend or use one of: {''.join(spec.legend)}",
+            )
+        )
+    return tuple(lines) if len(problems) == before else None
 
 
 def _arena_tiles(
-    spec: WorldSpec, arena_at: dict[Tile, str], source: str
+    spec: WorldSpec, arena_at: dict[Tile, str], source: str, problems: list[SimInputError]
 ) -> dict[str, tuple[Tile, ...]]:
-    """Tiles of each arena in (y, x) order; every declared arena must own at least one."""
+    """Tiles of each arena in (y, x) order; a declared arena without tiles is a problem."""
     tiles: dict[str, list[Tile]] = {}
     for tile, path in arena_at.items():
         tiles.setdefault(path, []).append(tile)
     out: dict[str, tuple[Tile, ...]] = {}
-    for i, area in enumerate(spec.areas):
-        for j, arena in enumerate(area.arenas):
-            path = f"{area.name}:{arena.name}"
-            if path not in tiles:
-                raise SimInputError(
+    for field, path in _arenas(spec):
+        if path in tiles:
+            out[path] = tuple(sorted(tiles[path], key=lambda t: (t[1], t[0])))
+        else:
+            problems.append(
+                SimInputError(
                     source,
-                    f"areas[{i}].arenas[{j}]",
+                    field,
                     f"arena {path!r} has no tiles in the grid",
                     f"map a legend character to {path!r} and draw it in the grid",
                 )
-            out[path] = tuple(sorted(tiles[path], key=lambda t: (t[1], t[0])))
+            )
     return out
 
 
 def _place_objects(
-    spec: WorldSpec, rows: tuple[str, ...], arena_at: dict[Tile, str], source: str
+    spec: WorldSpec,
+    rows: tuple[str, ...],
+    arena_at: dict[Tile, str],
+    arena_tiles: dict[str, tuple[Tile, ...]],
+    source: str,
+    problems: list[SimInputError],
 ) -> dict[str, tuple[Tile, Tile]]:
-    """Each object's (tile, use tile): on its arena, or on a wall/void right next to it."""
+    """Each object's (tile, use tile): on its arena, or on a wall/void right next to it.
+
+    Objects of an arena without tiles are skipped: that arena is already reported.
+    """
     width, height = len(rows[0]), len(rows)
     out: dict[str, tuple[Tile, Tile]] = {}
     for i, area in enumerate(spec.areas):
         for j, arena in enumerate(area.arenas):
             path = f"{area.name}:{arena.name}"
+            if path not in arena_tiles:
+                continue
             for k, obj in enumerate(arena.objects):
                 field = f"areas[{i}].arenas[{j}].objects[{k}].at"
                 x, y = obj.at
                 if not (0 <= x < width and 0 <= y < height):
-                    raise SimInputError(
-                        source,
-                        field,
-                        f"[{x}, {y}] is outside the {width}x{height} grid",
-                        f"use x in 0..{width - 1} and y in 0..{height - 1}",
+                    problems.append(
+                        SimInputError(
+                            source,
+                            field,
+                            f"[{x}, {y}] is outside the {width}x{height} grid",
+                            f"use x in 0..{width - 1} and y in 0..{height - 1}",
+                        )
                     )
+                    continue
                 use = _use_tile(spec, rows, arena_at, path, (x, y))
                 if use is None:
-                    raise SimInputError(
-                        source,
-                        field,
-                        f"[{x}, {y}] is a {_describe(spec, rows, arena_at, (x, y))} tile, "
-                        f"not in {path!r}",
-                        f"put it on a tile of {path!r} or on a wall/void tile touching one",
+                    problems.append(
+                        SimInputError(
+                            source,
+                            field,
+                            f"[{x}, {y}] is a {_describe(spec, rows, arena_at, (x, y))} tile, "
+                            f"not in {path!r}",
+                            f"put it on a tile of {path!r} or on a wall/void tile touching one",
+                        )
                     )
+                    continue
                 out[f"{path}:{obj.name}"] = ((x, y), use)
     return out
 
@@ -205,27 +271,33 @@ def _describe(spec: WorldSpec, rows: tuple[str, ...], arena_at: dict[Tile, str],
 
 
 def _check_reachable(
-    spec: WorldSpec, graph: nx.Graph, arena_tiles: dict[str, tuple[Tile, ...]], source: str
+    spec: WorldSpec,
+    graph: nx.Graph,
+    arena_tiles: dict[str, tuple[Tile, ...]],
+    source: str,
+    problems: list[SimInputError],
 ) -> None:
     """Every arena tile must lie in the one walkable region that joins the most arenas."""
-    components = [set(c) for c in nx.connected_components(graph)]
     order = list(arena_tiles)
+    if not order:
+        return
+    components = [set(c) for c in nx.connected_components(graph)]
 
     def reach(component: set[Tile]) -> int:
         return sum(1 for p in order if component.intersection(arena_tiles[p]))
 
     main = max(components, key=reach)
     anchor = next(p for p in order if main.intersection(arena_tiles[p]))
-    for i, area in enumerate(spec.areas):
-        for j, arena in enumerate(area.arenas):
-            path = f"{area.name}:{arena.name}"
-            stranded = [t for t in arena_tiles[path] if t not in main]
-            if stranded:
-                x, y = stranded[0]
-                raise SimInputError(
+    for field, path in _arenas(spec):
+        stranded = [t for t in arena_tiles.get(path, ()) if t not in main]
+        if stranded:
+            x, y = stranded[0]
+            problems.append(
+                SimInputError(
                     source,
-                    f"areas[{i}].arenas[{j}]",
+                    field,
                     f"arena {path!r} cannot be reached from {anchor!r} (tile [{x}, {y}] is "
                     "walled in)",
                     "open a door: replace a wall tile between them with a walkable one",
                 )
+            )

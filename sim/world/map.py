@@ -13,14 +13,17 @@ from types import MappingProxyType
 from typing import Any
 
 import networkx as nx
+from pydantic import TypeAdapter, ValidationError
 
 from sim.clock import DAY
+from sim.errors import SimInputError
 from sim.types import JSON, GameSeconds, Tile
-from sim.world.files import parse_hhmm, read_yaml, shown, validate
+from sim.world.files import check_model, parse_hhmm, raise_first, read_yaml, shown
 from sim.world.layout import Layout, build_layout
-from sim.world.spec import WorldSpec, parse_open
+from sim.world.spec import AreaSpec, WorldSpec, parse_open
 
 WORLD_FILE = "world.yaml"
+_AREAS = TypeAdapter(list[AreaSpec])
 
 
 class NoPath(ValueError):
@@ -63,6 +66,21 @@ class WorldObject:
     default_state: str
 
 
+@dataclass(frozen=True)
+class Places:
+    """The names a persona may refer to; known from the fields alone, before the grid is checked."""
+
+    areas: tuple[str, ...]
+    arenas: tuple[str, ...]
+    source: Path
+
+    @classmethod
+    def of(cls, areas: list[AreaSpec], source: Path) -> Places:
+        """Area names and "Area:Arena" paths declared in `areas`, in file order."""
+        arenas = tuple(f"{a.name}:{r.name}" for a in areas for r in a.arenas)
+        return cls(tuple(a.name for a in areas), arenas, source)
+
+
 class World:
     """An immutable map built from a validated spec; use `load_world` to get one from disk."""
 
@@ -80,6 +98,7 @@ class World:
         self.attention = spec.attention
         self.reflection_budget = spec.reflection_budget
         self.personas_path = (source.parent / spec.personas).resolve() if spec.personas else None
+        self.places = Places.of(spec.areas, source)
         self.graph = layout.graph
         self._arena_at = layout.arena_at
         self._walkable = layout.walkable
@@ -190,14 +209,44 @@ class World:
         return self.spec.model_dump(mode="json")
 
 
-def load_world(path: str | Path) -> World:
-    """Load a world directory (or its world.yaml); every mistake is a one-line SimInputError."""
+@dataclass(frozen=True)
+class WorldCheck:
+    """What `check_world` found: the World when clean, the spec whenever the fields parsed."""
+
+    file: Path
+    spec: WorldSpec | None
+    world: World | None
+    places: Places | None  # known whenever `areas` is valid, so personas can still be checked
+    problems: list[SimInputError]
+
+
+def check_world(path: str | Path) -> WorldCheck:
+    """Check a world directory (or its world.yaml), collecting every problem instead of raising."""
     path = Path(path)
     file = path / WORLD_FILE if path.is_dir() else path
-    data: Any = read_yaml(file)
     source = shown(file)
-    spec = validate(WorldSpec, data, source)
-    return World(spec, build_layout(spec, source), file)
+    try:
+        data: Any = read_yaml(file)
+    except SimInputError as exc:
+        return WorldCheck(file, None, None, None, [exc])
+    spec, problems = check_model(WorldSpec, data, source)
+    if spec is None:
+        try:
+            areas = _AREAS.validate_python(data.get("areas") if isinstance(data, dict) else None)
+        except ValidationError:
+            return WorldCheck(file, None, None, None, problems)
+        return WorldCheck(file, None, None, Places.of(areas, file), problems)
+    layout, problems = build_layout(spec, source)
+    world = World(spec, layout, file) if layout is not None else None
+    return WorldCheck(file, spec, world, Places.of(spec.areas, file), problems)
+
+
+def load_world(path: str | Path) -> World:
+    """Load a world directory (or its world.yaml); the first mistake is a one-line SimInputError."""
+    check = check_world(path)
+    raise_first(check.problems)
+    assert check.world is not None  # no problems means the layout was built
+    return check.world
 
 
 def _central(tiles: tuple[Tile, ...]) -> Tile:

@@ -1,0 +1,6 @@
+"""Synthetic populations: persona sets drawn from a spec of marginal distributions."""
+
+from sim.population.generate import generate, write_personas
+from sim.population.spec import PopulationSpec, load_spec
+
+__all__ = ["PopulationSpec", "generate", "load_spec", "write_personas"]
