@@ -78,6 +78,11 @@ class Agent:
         wake, sleep = self.wake, self.sleep
         return wake <= t < sleep if wake < sleep else (t >= wake or t < sleep)
 
+    def day_of(self, now: GameSeconds) -> int:
+        """The agent's own day number: it starts at wake time, so a night owl still awake
+        after midnight is living the previous day."""
+        return (now - self.wake) // DAY
+
     def talking(self, now: GameSeconds) -> bool:
         """Whether a conversation still occupies the agent."""
         return now < self.busy_until

@@ -72,7 +72,7 @@ def decide(
     if not agent.awake(now):
         flush(agent, cog, force=True)
         return Decision(sleep_move(agent, world))
-    if agent.schedule.day != now // DAY:
+    if agent.schedule.day != agent.day_of(now):
         plan_day(agent, world, cog)
     fresh = agent.notice(observations, now)
     for obs in fresh:

@@ -21,7 +21,7 @@ HALF_HOUR = 1800
 
 def day_bounds(agent: Agent, now: GameSeconds) -> tuple[GameSeconds, GameSeconds]:
     """Start of the current game day and the time the agent goes to sleep that day."""
-    day_start = now - now % DAY
+    day_start = agent.day_of(now) * DAY
     sleep = day_start + agent.sleep + (DAY if agent.sleep <= agent.wake else 0)
     return day_start, sleep
 
@@ -121,7 +121,7 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
     rows += [(at[t], a, p) for t, a, p in routine]
     if not rows:
         rows = [(now, "time at home", agent.persona.home)]
-    agent.schedule = Schedule(day=now // DAY, blocks=to_blocks(rows, now, sleep))
+    agent.schedule = Schedule(day=agent.day_of(now), blocks=to_blocks(rows, now, sleep))
     text = f"My plan for {label(now)[:5]}: " + "; ".join(agent.schedule.summary())
     agent.remember([NewMemory("plan", text, 5)], now)
     cog.emit("plan_day", agent.name, plan=agent.schedule.summary())

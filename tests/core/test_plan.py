@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 
 from sim.agent import Agent
 from sim.clock import HOUR, label
@@ -11,6 +12,7 @@ from sim.cognition.context import Cognition, CognitionConfig
 from sim.cognition.plan import decompose, plan_day, to_blocks, usual_day
 from sim.cognition.schedule import lay_out_steps
 from sim.embed.hashing import HashEmbedder
+from sim.engine import Engine
 from sim.llm.fake import ScriptedLM
 from sim.llm.structured import StructuredLM
 from sim.persona import Persona
@@ -128,3 +130,19 @@ def test_invalid_plan_falls_back_to_the_usual_day(
     assert blocks[0].start == 8 * HOUR + 900
     assert label(blocks[1].start).endswith("09:00")
     assert cog.lm.stats.fallbacks == 1
+
+
+def test_a_night_owl_keeps_yesterday_until_waking(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(seed=0)
+    engine.step()
+    theo = engine.agents["Theo Okafor"]  # wakes 07:00, sleeps 00:30
+    assert theo.schedule.day == 0
+    tick_at = lambda t: (t - engine.clock.start) // engine.clock.tick_seconds  # noqa: E731
+    engine.tick = tick_at(24 * HOUR + 600)  # day 2 00:10: still awake, still day 1
+    engine.step()
+    assert theo.awake(24 * HOUR + 600) and theo.schedule.day == 0
+    engine.tick = tick_at(31 * HOUR)  # day 2 07:00: a new day and a new plan
+    engine.step()
+    assert theo.schedule.day == 1
+    assert theo.schedule.blocks[0].start == 31 * HOUR
+    assert theo.schedule.blocks[-1].end == 48 * HOUR + 1800  # bed at 00:30 on day 3
