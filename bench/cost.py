@@ -117,7 +117,7 @@ def main() -> None:
         f"minute ({engine_seconds / ticks * 1000:.2f} ms per tick; reference: 900 ms per game "
         "minute for 25 agents)"
     )
-    print(f"time in the LM: {model.seconds:.1f}s; wall: {wall:.1f}s ({ticks / wall:.1f} ticks/s)")
+    print(f"time in the LM: {lm_seconds:.1f}s; wall: {wall:.1f}s ({ticks / wall:.1f} ticks/s)")
     print(f"digest: {engine.digest[:16]}")
 
 
