@@ -98,7 +98,7 @@ class Engine:
         self.cog.tick, self.cog.now = 0, now
         for name, agent in self.agents.items():
             p = agent.persona
-            start = p.start_place or p.home
+            start = p.start_arena
             self.state.frames[name] = Frame(
                 self.world.entry_tile(start), "starting the day", "🙂", start, None
             )

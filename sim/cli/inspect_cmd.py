@@ -42,10 +42,12 @@ def run_summary(reader: RunReader) -> JSON:
             places[area]["visitors"].append(agent)
     for name, a in agents.items():
         if a["place"]:
-            places.setdefault(a["place"].split(":", 1)[0], {"visitors": [], "now": []})
-            places[a["place"].split(":", 1)[0]]["now"].append(name)
-    reflections = reader.memories(kind="reflection")
-    texts = {(m.agent, m.id): m.text for m in reader.memories()}
+            area = a["place"].split(":", 1)[0]
+            places.setdefault(area, {"visitors": [], "now": []})["now"].append(name)
+    memories = reader.memories()
+    reflections = [m for m in memories if m.kind == "reflection"]
+    texts = {(m.agent, m.id): m.text for m in memories}
+    lm = reader.lm_stats()
     return {
         "db": str(reader.path),
         "world": run.world_name,
@@ -61,7 +63,7 @@ def run_summary(reader: RunReader) -> JSON:
         "counts": {
             **{k: sum(a["memories"][k] for a in agents.values()) for k in KINDS},
             "conversations": len(convos),
-            "lm_calls": reader.lm_stats()["calls"],
+            "lm_calls": lm["calls"],
         },
         "agents": agents,
         "places": dict(sorted(places.items())),
@@ -85,7 +87,7 @@ def run_summary(reader: RunReader) -> JSON:
             }
             for m in reflections
         ],
-        "lm_calls": reader.lm_stats(),
+        "lm_calls": lm,
         "social": social_summary(social_graph(reader.personas())),
     }
 

@@ -57,7 +57,9 @@ def run(
     world, people = load_town(world_path, personas)
     config = CognitionConfig(retrieval=retrieval, reflection_budget=world.reflection_budget)
     if replay is not None:  # answer as recorded, with the recorded run's settings
-        recorded = RunReader(replay).run
+        reader = RunReader(replay)
+        recorded = reader.run
+        reader.close()
         seed = recorded.seed if seed is None else seed
         embedder = recorded.embedder
         config = CognitionConfig.from_json(json.loads(recorded.config_json))
