@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cli.build import load_town
+from sim.assembly import load_town
 from sim.embed.factory import make_embedder
 from sim.embed.protocol import Embedder
 from sim.engine import Engine

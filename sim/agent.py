@@ -45,6 +45,13 @@ class Agent:
         self.busy_until: GameSeconds = -1
         self.approach: tuple[str, GameSeconds] | None = None  # walking over to talk: (who, until)
         self.reflections = 0
+        self.rules: tuple[str, ...] = ()  # the world's standing rules, set by the engine
+        self.wake = parse_time_of_day(persona.wake)
+        self.sleep = parse_time_of_day(persona.sleep)
+
+    def set_persona(self, persona: Persona) -> None:
+        """Swap in changed persona attributes (an intervention); memory and plans stay."""
+        self.persona = persona
         self.wake = parse_time_of_day(persona.wake)
         self.sleep = parse_time_of_day(persona.sleep)
 
@@ -57,12 +64,19 @@ class Agent:
         return (
             f"You are {p.name}, age {p.age}, {p.occupation}{work}. Traits: {traits}. "
             f"Household: {p.household}. Routine: {p.daily_routine} Now: {p.current_status}"
+            f"{self._rules_line()}"
         )
+
+    def _rules_line(self) -> str:
+        """The rules in force in town, which every prompt shows (empty when there are none)."""
+        return f" Rules in town now: {' '.join(self.rules)}" if self.rules else ""
 
     def brief(self) -> str:
         """A one-line identity for cheap prompts such as importance ratings."""
         p = self.persona
-        return f"You are {p.name}, age {p.age}, {p.occupation}. Traits: {', '.join(p.traits)}."
+        traits = ", ".join(p.traits)
+        rules = self._rules_line()
+        return f"You are {p.name}, age {p.age}, {p.occupation}. Traits: {traits}.{rules}"
 
     def relation_to(self, other: str) -> str:
         """How this agent knows `other`, from the persona's relationships."""
@@ -107,11 +121,14 @@ class Agent:
         self.reflect_pressure += sum(r.importance for r in added if r.kind != "reflection")
 
     # State ------------------------------------------------------------------------------
-    def get_state(self) -> JSON:
-        """JSON-shaped state of everything that changes during a run."""
+    def get_state(self, *, memory: bool = True) -> JSON:
+        """JSON-shaped state of everything that changes during a run.
+
+        With `memory=False` the stream is left out: snapshots hold it as a shared handle.
+        """
         return {
             "name": self.name,
-            "memory": self.memory.get_state(),
+            **({"memory": self.memory.get_state()} if memory else {}),
             "schedule": self.schedule.get_state(),
             "known_places": sorted(self.known_places),
             "seen": {k: list(v) for k, v in sorted(self.seen.items())},
@@ -126,8 +143,9 @@ class Agent:
         }
 
     def set_state(self, state: JSON) -> None:
-        """Restore from `get_state` output."""
-        self.memory.set_state(state["memory"])
+        """Restore from `get_state` output (the memory too, when the state holds it)."""
+        if "memory" in state:
+            self.memory.set_state(state["memory"])
         self.schedule.set_state(state["schedule"])
         self.known_places = set(state["known_places"])
         self.seen = {k: (v[0], int(v[1])) for k, v in state["seen"].items()}

@@ -1,13 +1,15 @@
 """The tick loop: perceive, decide (LM calls), converse, then apply moves in a fixed order.
 
-`Engine(world, personas, lm, embedder, seed=...)` builds a ready world; `step()` advances one
-tick and returns its `TickRecord`. All state round-trips through `get_state`/`set_state`.
+`Engine(world, personas, lm, embedder, seed=...)` builds a world without calling the LM; the
+first `step()` rates the seed memories. All state round-trips through `get_state`/`set_state`,
+and `snapshot`/`restore` do the same in O(agents), sharing memory rows instead of copying them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sim import interventions
 from sim.agent import Agent
 from sim.clock import Clock, label
 from sim.cognition import converse
@@ -16,13 +18,14 @@ from sim.cognition.decide import Decision, decide
 from sim.cognition.importance import rate
 from sim.embed.protocol import Embedder
 from sim.llm.protocol import LanguageModel
-from sim.llm.structured import LMCallRecord, StructuredLM
-from sim.memory.stream import NewMemory
+from sim.llm.structured import LMCallRecord, LMStats, StructuredLM
+from sim.memory.stream import NewMemory, StreamHandle
 from sim.perception import perceive
 from sim.persona import Persona
 from sim.record import Recorder, TickRecord, chain_digest
 from sim.types import JSON
 from sim.world.map import World
+from sim.world.policy import Policy
 from sim.world.state import Frame, Move, WorldState
 
 SOCIAL_TIES = {"family", "partner", "friend", "neighbour"}
@@ -40,6 +43,24 @@ class ActiveTalk:
         i = min(len(c.lines) - 1, (tick - c.start_tick) * len(c.lines) // c.ticks)
         who, text = c.lines[i]
         return f"{who}: {text}"
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    """An engine's state with memory streams held as shared O(1) handles, not JSON.
+
+    `to_json()` gives exactly `Engine.get_state()` at the moment the snapshot was taken.
+    """
+
+    state: JSON  # get_state() without the memory records
+    memories: dict[str, StreamHandle] = field(default_factory=dict)
+
+    def to_json(self) -> JSON:
+        """The full JSON-shaped state (checkpoints, files)."""
+        agents = {
+            n: {**a, "memory": self.memories[n].to_json()} for n, a in self.state["agents"].items()
+        }
+        return {**self.state, "agents": agents}
 
 
 def known_places(world: World, persona: Persona, everyone: dict[str, Persona]) -> set[str]:
@@ -77,32 +98,43 @@ class Engine:
         self._conversations: list[JSON] = []
         self.lm = StructuredLM(lm, sink=self._calls.append)
         self.cog = Cognition(self.lm, self.config, seed)
-        everyone = {p.name: p for p in personas}
+        self.personas = {p.name: p for p in sorted(personas, key=lambda p: p.name)}
         self.agents = {
-            p.name: Agent(p, embedder, known_places(world, p, everyone))
-            for p in sorted(personas, key=lambda p: p.name)
+            name: Agent(p, embedder, known_places(world, p, self.personas))
+            for name, p in self.personas.items()
         }
         self.state = WorldState()
+        self.policy = Policy()
+        self.scheduled: list[interventions.Scheduled] = []
+        self.notices: list[interventions.Notice] = []  # broadcasts still reaching arrivals
+        self.persona_changes: dict[str, JSON] = {}
+        self.generations = {name: 0 for name in self.agents}  # memory resets per agent
         self.talks: dict[str, ActiveTalk] = {}
         self.tick = 0
+        self.prepared = False
         self.digest = ""
         self._frames_seen: dict[str, JSON] = {}
         self._objects_seen: dict[str, str] = {}
         self._marks = {name: 0 for name in self.agents}
-        self._setup()
-
-    # Setup ------------------------------------------------------------------------------
-    def _setup(self) -> None:
-        """Place agents at their start places and write their seed memories."""
-        now = self.clock.time(0)
-        self.cog.tick, self.cog.now = 0, now
         for name, agent in self.agents.items():
-            p = agent.persona
-            start = p.start_arena
+            start = agent.persona.start_arena
             self.state.frames[name] = Frame(
                 self.world.entry_tile(start), "starting the day", "🙂", start, None
             )
-            texts = list(p.memories)
+
+    # Setup ------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Rate and write the seed memories (once; the first step does it if nobody has).
+
+        Kept out of the constructor so that building, forking and restoring never call the LM.
+        """
+        if self.prepared:
+            return
+        self.prepared = True
+        now = self.clock.time(self.tick)
+        self.cog.tick, self.cog.now = self.tick, now
+        for name, agent in self.agents.items():
+            texts = list(agent.persona.memories)
             if texts:
                 ratings = rate(agent, texts, self.cog, "seed memories")
                 agent.remember(
@@ -118,10 +150,17 @@ class Engine:
         return tuple(n for n in self.agents if n != speaker and (n in text or n.split()[0] in text))
 
     # The tick ---------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        """Game time of the next tick."""
+        return self.clock.time(self.tick)
+
     def step(self) -> TickRecord:
         """Advance one tick: perceive, decide, converse, apply; returns what happened."""
+        self.prepare()
         tick, now = self.tick, self.clock.time(self.tick)
         self.cog.tick, self.cog.now = tick, now
+        interventions.apply_due(self)
         self.talks = {n: t for n, t in self.talks.items() if self.agents[n].talking(now)}
         available = frozenset(
             n for n, a in self.agents.items() if a.awake(now) and not a.talking(now)
@@ -137,7 +176,9 @@ class Engine:
                 if name in available
                 else []
             )
-            decisions[name] = decide(agent, seen, available - {name}, self.world, self.cog)
+            decisions[name] = decide(
+                agent, seen, available - {name}, self.world, self.cog, self.policy
+            )
         for group in self._groups(decisions, available):
             self._converse(group)
         self.state.apply_moves(self.world, self._moves(decisions, tick))
@@ -214,8 +255,12 @@ class Engine:
                 moves.append(decisions[name].move)
         return moves
 
-    def _record(self, tick: int, now: int) -> TickRecord:
-        """Collect what changed this tick, fold it into the digest and hand it to the recorder."""
+    def _record(self, tick: int, now: int, *, interlude: bool = False) -> TickRecord:
+        """Collect what changed this tick, fold it into the digest and hand it to the recorder.
+
+        An interlude records what happened between ticks (interventions, surveys, interviews)
+        so that nothing is lost when a run ends without another step.
+        """
         frames = {}
         for name, frame in self.state.frames.items():
             data = frame.to_json()
@@ -229,8 +274,9 @@ class Engine:
         self._objects_seen = dict(self.state.objects)
         memories = []
         for name, agent in self.agents.items():
-            for rec in agent.memory.records[self._marks[name] :]:
-                memories.append({"agent": name, **rec.to_json()})
+            generation = {"generation": self.generations[name]} if self.generations[name] else {}
+            for i in range(self._marks[name], len(agent.memory)):
+                memories.append({"agent": name, **generation, **agent.memory.record(i).to_json()})
             self._marks[name] = len(agent.memory)
         record = TickRecord(
             tick=tick,
@@ -242,6 +288,7 @@ class Engine:
             events=self.cog.events,
             retrievals=self.cog.retrievals,
             lm_calls=[c.to_json() for c in self._calls],
+            interlude=interlude,
         )
         self._conversations, self.cog.events, self.cog.retrievals = [], [], []
         self._calls.clear()
@@ -249,6 +296,13 @@ class Engine:
         if self.recorder is not None:
             self.recorder.write_tick(record)
         return record
+
+    def flush(self) -> TickRecord | None:
+        """Record what happened since the last tick (memories, events, LM calls), if anything."""
+        pending = self._calls or self.cog.events or self.cog.retrievals or self._conversations
+        if not pending and all(len(a.memory) == self._marks[n] for n, a in self.agents.items()):
+            return None
+        return self._record(self.tick, self.now, interlude=True)
 
     # Running ----------------------------------------------------------------------------
     def time_label(self) -> str:
@@ -275,30 +329,87 @@ class Engine:
     # State ------------------------------------------------------------------------------
     def get_state(self) -> JSON:
         """JSON-shaped state of the whole run (checkpoints, forks, interviews)."""
-        return {
+        return self.snapshot().to_json()
+
+    def snapshot(self) -> EngineSnapshot:
+        """The whole state in O(agents): memory streams are shared, never copied."""
+        state = {
             "tick": self.tick,
             "seed": self.seed,
             "digest": self.digest,
-            "agents": {n: a.get_state() for n, a in self.agents.items()},
+            "prepared": self.prepared,
+            "agents": {n: a.get_state(memory=False) for n, a in self.agents.items()},
             "world": self.state.get_state(),
+            "policy": self.policy.get_state(),
+            "scheduled": [s.to_json() for s in self.scheduled],
+            "notices": [n.to_json() for n in self.notices],
+            "persona_changes": {n: dict(c) for n, c in sorted(self.persona_changes.items())},
+            "generations": dict(self.generations),
             "talks": {n: t.convo.to_json() for n, t in sorted(self.talks.items())},
-            "frames_seen": self._frames_seen,
-            "objects_seen": self._objects_seen,
+            "frames_seen": dict(self._frames_seen),
+            "objects_seen": dict(self._objects_seen),
+            "lm_stats": self.lm.stats.to_json(),
         }
+        return EngineSnapshot(state, {n: a.memory.handle() for n, a in self.agents.items()})
 
     def set_state(self, state: JSON) -> None:
         """Restore from `get_state` output (build the engine with the same world first)."""
+        self._restore(state, None)
+
+    def restore(self, snapshot: EngineSnapshot) -> None:
+        """Restore from `snapshot()` output, sharing its memory rows."""
+        self._restore(snapshot.state, snapshot.memories)
+
+    def _restore(self, state: JSON, memories: dict[str, StreamHandle] | None) -> None:
         self.tick = int(state["tick"])
         self.seed = int(state["seed"])
         self.cog.seed = self.seed
         self.digest = state["digest"]
+        self.prepared = bool(state.get("prepared", True))
+        self.persona_changes = {n: dict(c) for n, c in state.get("persona_changes", {}).items()}
+        for name, agent in self.agents.items():
+            persona = self.personas[name]
+            if name in self.persona_changes:
+                persona = persona.model_copy(update=self.persona_changes[name])
+            agent.set_persona(persona)
         for name, agent_state in state["agents"].items():
             self.agents[name].set_state(agent_state)
+            if memories is not None:
+                self.agents[name].memory.restore(memories[name])
             self._marks[name] = len(self.agents[name].memory)
         self.state.set_state(state["world"])
+        self.policy.set_state(state.get("policy", Policy().get_state()))
+        self.scheduled = [interventions.Scheduled.from_json(s) for s in state.get("scheduled", [])]
+        self.notices = [interventions.Notice.from_json(n) for n in state.get("notices", [])]
+        self.generations = {n: 0 for n in self.agents} | dict(state.get("generations", {}))
         self.talks = {
             n: ActiveTalk(converse.Conversation.from_json(c)) for n, c in state["talks"].items()
         }
         self._frames_seen = dict(state["frames_seen"])
         self._objects_seen = dict(state["objects_seen"])
+        if "lm_stats" in state:
+            self.lm.stats = LMStats(**state["lm_stats"])
+        self.apply_rules()
         self._calls.clear()
+        self._conversations.clear()
+        self.cog.events, self.cog.retrievals = [], []
+
+    def apply_rules(self) -> None:
+        """Show the policy's standing rules to every agent (they enter every prompt)."""
+        rules = tuple(self.policy.rules)
+        for agent in self.agents.values():
+            agent.rules = rules
+
+    def reset_agents(self, names: list[str], snapshot: EngineSnapshot, label: str) -> None:
+        """Return agents' minds (memory, plans, cooldowns, pending observations) to `snapshot`.
+
+        The rest of the world goes on. The agent's later memories start a new generation in
+        the run database, so nothing recorded before the reset is overwritten.
+        """
+        for name in names:
+            agent = self.agents[name]
+            agent.set_state(snapshot.state["agents"][name])
+            agent.memory.restore(snapshot.memories[name])
+            self.generations[name] += 1
+            self._marks[name] = len(agent.memory)
+            self.cog.emit("reset", name, to=label, memories=len(agent.memory))

@@ -24,10 +24,12 @@ class TickRecord:
     retrievals: list[JSON] = field(default_factory=list)
     lm_calls: list[JSON] = field(default_factory=list)
     digest: str = ""  # running digest of the log up to and including this tick
+    interlude: bool = False  # recorded between ticks (interventions, surveys), no tick row
 
     def log_entry(self) -> JSON:
         """The deterministic event log for this tick (no telemetry): what the digest covers."""
-        return {
+        entry: JSON = {"interlude": True} if self.interlude else {}
+        return entry | {
             "tick": self.tick,
             "time": self.time,
             "frames": self.frames,

@@ -96,12 +96,13 @@ def interview_command(
     db: Annotated[Path, typer.Argument(help="a run database")],
     agent: Annotated[str, typer.Argument(help="the agent to interview")],
     question: Annotated[str, typer.Argument(help="the question to ask")],
-    lm: Annotated[str, typer.Option(help=LM_HELP)] = "embedded",
+    lm: Annotated[
+        str | None, typer.Option(help=LM_HELP + " (default: the LM the run was recorded with)")
+    ] = None,
     base_url: Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL")] = None,
     api_key: Annotated[
         str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)
     ] = None,
-    seed: Annotated[int, typer.Option(help="seed for the answer")] = 0,
     show_memories: Annotated[bool, typer.Option(help="also list the memories used")] = False,
 ) -> None:
     """Ask an agent a question; it answers from its recorded memories and plan."""
@@ -114,7 +115,6 @@ def interview_command(
         lm=lm,
         base_url=base_url,
         api_key=api_key,
-        seed=seed,
         show_memories=show_memories,
         console=Console(),
     )

@@ -1,6 +1,7 @@
 """`sim interview`: ask a recorded agent a question; it answers from its memories and plan.
 
-The run database is only read: the interview happens in a copy of the agent's final state.
+The run database is only read: the interview happens in a copy of the run's last state, with the
+run's own settings (retrieval weights, embedder, seed) and, unless `--lm` says otherwise, its LM.
 """
 
 from __future__ import annotations
@@ -9,42 +10,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from sim.agent import Agent
-from sim.clock import label
-from sim.cognition.context import Cognition, CognitionConfig
-from sim.embed.factory import make_embedder
-from sim.errors import SimInputError
-from sim.llm.structured import StructuredLM
-from sim.llm.wrappers import make_lm
-from sim.persona import Persona
-from sim.prompts.interview import interview as interview_prompt
-from sim.store.reader import RunReader
-
-INTERVIEW_MEMORIES = 12  # the reference uses 50; the embedded model's context fits fewer
-
-
-def load_agent(reader: RunReader, name: str) -> tuple[Agent, int]:
-    """Rebuild an agent from the run's latest checkpoint; returns it and the game time."""
-    personas = {p["name"]: p for p in reader.personas()}
-    if name not in personas:
-        raise SimInputError(
-            str(reader.path),
-            "agent",
-            f"no agent named {name!r}",
-            f"use one of: {', '.join(sorted(personas))}",
-        )
-    checkpoint = reader.checkpoint()
-    if checkpoint is None:
-        raise SimInputError(
-            str(reader.path),
-            "checkpoint",
-            "the run has no saved state yet",
-            "wait for the run's first checkpoint or let it finish",
-        )
-    tick, state = checkpoint
-    agent = Agent(Persona.model_validate(personas[name]), make_embedder(reader.run.embedder), set())
-    agent.set_state(state["agents"][name])
-    return agent, reader.run.start_time + tick * reader.run.tick_seconds
+from sim.memory.retrieval import retrieve
+from sim.simulation import Simulation
 
 
 def interview(
@@ -52,34 +19,20 @@ def interview(
     name: str,
     question: str,
     *,
-    lm: str,
+    lm: str | None,
     base_url: str | None,
     api_key: str | None,
-    seed: int,
     show_memories: bool,
     console: Console,
 ) -> str:
     """Answer `question` as the agent would at the end of the run."""
-    reader = RunReader(db)
-    agent, now = load_agent(reader, name)
-    reader.close()
-    cog = Cognition(
-        StructuredLM(make_lm(lm, seed=seed, base_url=base_url, api_key=api_key)),
-        CognitionConfig(),
-        seed,
-        now=now,
-    )
-    found = cog.recall(agent, question, "interview", INTERVIEW_MEMORIES)
-    call = interview_prompt(
-        agent.identity(),
-        label(now),
-        agent.schedule.summary(),
-        [m.record.text for m in found],
-        question,
-    )
-    answer = cog.ask(agent.name, call, f"interview: {question}").answer
-    console.print(f"[bold]{agent.name}[/] ({label(now)}): {answer}", highlight=False)
+    sim = Simulation.open(db, lm=lm, base_url=base_url, api_key=api_key)
+    answer = sim.interview(name, question)
+    console.print(f"[bold]{name}[/] ({sim.time_label}): ", end="", highlight=False)
+    console.print(answer, markup=False, highlight=False)
     if show_memories:
-        for m in found:
+        agent = sim.agents[name]
+        config = sim.engine.config.retrieval
+        for m in retrieve(agent.memory, question, sim.now, config, top_k=12, refresh=False):
             console.print(f"   {m.score:.2f}  {m.record.text}", markup=False)
     return answer

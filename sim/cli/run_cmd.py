@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.cli.build import build_lm, load_town
+from sim.assembly import load_town
 from sim.cognition.context import CognitionConfig
-from sim.embed.factory import make_embedder
-from sim.engine import Engine
 from sim.memory.retrieval import RetrievalConfig
+from sim.progress import run_with_progress
+from sim.simulation import Simulation
 from sim.store.reader import RunReader
-from sim.store.recorder import SQLiteRecorder, dumps
-from sim.store.tables import RunRow
 from sim.types import JSON
-
-LOG_EVERY = 180  # ticks between progress lines when output is not a terminal
 
 
 def default_db(world_name: str, seed: int) -> Path:
@@ -53,7 +47,7 @@ def run(
     retrieval: RetrievalConfig,
     console: Console,
 ) -> JSON:
-    """Build, run and record; returns the summary (also printed)."""
+    """Build, run and record through the public `Simulation` API; returns the summary."""
     world, people = load_town(world_path, personas)
     config = CognitionConfig(retrieval=retrieval, reflection_budget=world.reflection_budget)
     if replay is not None:  # answer as recorded, with the recorded run's settings
@@ -64,79 +58,38 @@ def run(
         embedder = recorded.embedder
         config = CognitionConfig.from_json(json.loads(recorded.config_json))
     seed = 0 if seed is None else seed
-    model = build_lm(lm, seed, base_url, api_key, replay)
-    vectors = make_embedder(embedder)
     db = db or default_db(world.name, seed)
-    run_row = RunRow(
-        world_name=world.name,
-        world_json=dumps(world.spec_json()),
-        layers_json=dumps(world.layers_json()),
-        personas_json=dumps([p.to_json() for p in people]),
-        config_json=dumps(config.to_json()),
+    sim = Simulation.build(
+        world,
+        people,
+        lm=lm,
+        embedder=embedder,
         seed=seed,
-        lm=model.name,
-        embedder=vectors.name,
-        tick_seconds=world.tick_seconds,
-        start_time=world.start,
+        config=config,
+        db=db,
+        overwrite=overwrite,
+        base_url=base_url,
+        api_key=api_key,
+        replay=replay,
+        checkpoint_every=checkpoint_every,
     )
-    recorder = SQLiteRecorder(db, run_row, overwrite=overwrite)
-    total = ticks if ticks is not None else max(1, round(hours * 3600 / world.tick_seconds))
+    total = max(1, sim.ticks_for(ticks=ticks) if ticks is not None else sim.ticks_for(hours))
     console.print(
         f"[bold]{world.name}[/]: {len(people)} agents, {total} ticks of "
-        f"{world.tick_seconds}s, LM {model.name}, seed {seed} -> {db}"
+        f"{world.tick_seconds}s, LM {sim.lm_name}, seed {seed} -> {db}"
     )
-    console.print("preparing agents: rating their seed memories...", style="dim")
-    engine = Engine(world, people, model, vectors, seed=seed, config=config, recorder=recorder)
+    console.print("the first tick rates the agents' seed memories...", style="dim")
     status = "failed"
     try:
-        _loop(engine, total, checkpoint_every, console)
+        run_with_progress(sim, total, console)
         status = "finished"
     except KeyboardInterrupt:
         status = "interrupted"
         console.print("[yellow]interrupted: saving what was recorded[/]")
     finally:
-        recorder.checkpoint(engine.tick, engine.get_state())
-        summary = {"db": str(db), "status": status, **engine.summary()}
-        recorder.finish(status, engine.digest, summary)
-        recorder.close()
+        summary = sim.close(status)
     _print_summary(summary, console)
     return summary
-
-
-def _loop(engine: Engine, total: int, checkpoint_every: int, console: Console) -> None:
-    """Step with a progress bar showing game time, ticks/s, LM calls and tokens."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} ticks"),
-        TextColumn("{task.fields[rate]:.1f} ticks/s"),
-        TextColumn("LM {task.fields[calls]} calls, {task.fields[tokens]} tokens"),
-        TimeElapsedColumn(),
-    )
-    started = time.perf_counter()  # progress display only; the simulation never sees it
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(engine.time_label(), total=total, rate=0.0, calls=0, tokens=0)
-        for i in range(total):
-            engine.step()
-            if checkpoint_every and engine.tick % checkpoint_every == 0 and engine.recorder:
-                engine.recorder.checkpoint(engine.tick, engine.get_state())
-            stats = engine.lm.stats
-            rate = (i + 1) / max(1e-9, time.perf_counter() - started)
-            tokens = stats.prompt_tokens + stats.completion_tokens
-            bar.update(
-                task,
-                advance=1,
-                description=engine.time_label(),
-                rate=rate,
-                calls=stats.calls,
-                tokens=tokens,
-            )
-            if not console.is_terminal and (engine.tick % LOG_EVERY == 0 or i + 1 == total):
-                # Piped output gets no live bar, so say how far the run is now and then.
-                console.print(
-                    f"{engine.time_label()}: {i + 1}/{total} ticks, {rate:.1f} "
-                    f"ticks/s, LM {stats.calls} calls, {tokens} tokens"
-                )
 
 
 def _print_summary(summary: JSON, console: Console) -> None:

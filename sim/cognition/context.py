@@ -81,10 +81,22 @@ class Cognition:
         )
 
     def recall(
-        self, agent: Agent, query: str, purpose: str, k: int | None = None
+        self,
+        agent: Agent,
+        query: str,
+        purpose: str,
+        k: int | None = None,
+        *,
+        refresh: bool = True,
     ) -> list[ScoredMemory]:
-        """Retrieve for a decision and log what was retrieved with its scores."""
-        found = retrieve(agent.memory, query, self.now, self.config.retrieval, top_k=k)
+        """Retrieve for a decision and log what was retrieved with its scores.
+
+        `refresh=False` leaves last-access times alone, so a look that must not change the
+        agent (a stateless survey) reads memory without moving its recency.
+        """
+        found = retrieve(
+            agent.memory, query, self.now, self.config.retrieval, top_k=k, refresh=refresh
+        )
         self.retrievals.append(
             {
                 "agent": agent.name,

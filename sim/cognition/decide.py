@@ -17,6 +17,7 @@ from sim.cognition.plan import decompose, plan_day
 from sim.cognition.react import consider, eligible
 from sim.types import Observation
 from sim.world.map import World
+from sim.world.policy import Policy
 from sim.world.state import Move
 
 APPROACH_SECONDS = 10 * 60  # how long an agent keeps walking towards someone to talk
@@ -39,13 +40,18 @@ def sleep_move(agent: Agent, world: World) -> Move:
     return Move(agent.name, world.entry_tile(home), "sleeping", "😴", None)
 
 
-def step_move(agent: Agent, world: World, now: int) -> Move:
-    """Walk to the current step's object or place and do it; a closed place sends one home."""
+def step_move(agent: Agent, world: World, now: int, policy: Policy) -> Move:
+    """Walk to the current step's object or place and do it; a closed place sends one home.
+
+    Staff may enter their workplace outside its hours, but not one a policy has closed.
+    """
     step = agent.schedule.step_at(now)
     assert step is not None  # decide() always lays down a step first
     area = step.place.split(":", 1)[0]
-    staff = {agent.persona.home.split(":", 1)[0], (agent.persona.workplace or "").split(":")[0]}
-    if area not in staff and not world.is_open(area, now % DAY):
+    home = agent.persona.home.split(":", 1)[0]
+    staff = {home, (agent.persona.workplace or "").split(":")[0]}
+    shut = area in policy.closed and area != home
+    if shut or (area not in staff and not policy.is_open(world, area, now % DAY)):
         return Move(
             agent.name,
             world.entry_tile(agent.persona.home),
@@ -66,6 +72,7 @@ def decide(
     available: frozenset[str],
     world: World,
     cog: Cognition,
+    policy: Policy | None = None,
 ) -> Decision:
     """Everything one agent thinks this tick; LM calls happen only at decision points."""
     now = cog.now
@@ -89,7 +96,7 @@ def decide(
     flush(agent, cog)
     if reflect.due(agent, cog):
         reflect.reflect(agent, cog)
-    move = step_move(agent, world, now)
+    move = step_move(agent, world, now, policy or Policy())
     if agent.approach is not None:
         talk_to, move = approach(agent, observations, available, move, now, cog)
     return Decision(move, talk_to)

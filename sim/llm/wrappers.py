@@ -45,6 +45,10 @@ class CachingLM:
         """The inner model's name: caching does not change what answers mean."""
         return self.inner.name
 
+    def copy_cache_from(self, other: CachingLM) -> None:
+        """Start from another cache's answers (a fork remembers what its parent was told)."""
+        self._cache = dict(other._cache)
+
     def complete(self, request: LMRequest) -> LMResponse:
         """Return the stored response (marked cached) or ask the inner model and store it."""
         key = request.key()

@@ -82,7 +82,7 @@ def score_components(
     """Normalised (recency, importance, relevance) for every record in the stream."""
     recency = min_max(recency_scores(stream.last_access_column(), now, config.decay))
     importance = min_max(stream.importance_column())
-    relevance = min_max(stream.vectors.astype(np.float64) @ query_vector.astype(np.float64))
+    relevance = min_max(stream.similarity(query_vector))
     return recency, importance, relevance
 
 

@@ -1,18 +1,25 @@
 """An agent's memory stream: append-only records plus a side table of last-access times.
 
-Records never change once written (forks and replays can share them); only the access
-times move, and they live in their own array so retrieval can refresh them in place.
+Records never change once written, so forks share them: a stream is a chain of frozen segments
+(shared with every fork and snapshot taken from it) and a growable tail of its own. A snapshot
+seals the tail into a segment in O(1); appends stay amortised O(1); only the access times move,
+and they live in their own array, copied on the first write after a snapshot.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import overload
 
 import numpy as np
 
 from sim.embed.protocol import Embedder
 from sim.types import JSON, GameSeconds, MemoryKind
+
+MAX_SEGMENTS = 16  # past this many frozen segments, a snapshot first merges them into one
 
 
 @dataclass(frozen=True)
@@ -62,87 +69,257 @@ class NewMemory:
     created: GameSeconds | None = None  # when it happened, if earlier than the append
 
 
+@dataclass(frozen=True)
+class Segment:
+    """Frozen rows shared by every stream that holds them: records and their columns."""
+
+    records: tuple[MemoryRecord, ...]
+    vectors: np.ndarray  # (n, dim) float32, never written
+    importance: np.ndarray  # (n,) float64, never written
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+class _Tail:
+    """The rows a stream appended since its last snapshot, in arrays that grow by doubling."""
+
+    def __init__(self, dim: int) -> None:
+        self.records: list[MemoryRecord] = []
+        self.vectors = np.zeros((0, dim), dtype=np.float32)
+        self.importance = np.zeros(0, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def append(self, records: Sequence[MemoryRecord], vectors: np.ndarray) -> None:
+        """Append rows, growing the arrays geometrically so appends stay amortised O(1)."""
+        n, k = len(self.records), len(records)
+        if n + k > len(self.importance):
+            capacity = max(16, n + k, 2 * len(self.importance))
+            grown = np.zeros((capacity, self.vectors.shape[1]), dtype=np.float32)
+            grown[:n] = self.vectors[:n]
+            importance = np.zeros(capacity, dtype=np.float64)
+            importance[:n] = self.importance[:n]
+            self.vectors, self.importance = grown, importance
+        self.vectors[n : n + k] = vectors
+        self.importance[n : n + k] = [r.importance for r in records]
+        self.records.extend(records)
+
+    def seal(self) -> Segment:
+        """The rows so far as a frozen segment (views of the arrays, no copy)."""
+        n = len(self.records)
+        return Segment(tuple(self.records), self.vectors[:n], self.importance[:n])
+
+
+def merge(segments: Sequence[Segment]) -> Segment:
+    """One segment holding all rows of `segments` (a copy: used to cap the chain's length)."""
+    return Segment(
+        tuple(itertools.chain.from_iterable(s.records for s in segments)),
+        np.concatenate([s.vectors for s in segments]),
+        np.concatenate([s.importance for s in segments]),
+    )
+
+
+@dataclass(frozen=True)
+class StreamHandle:
+    """An O(1) snapshot of a stream: its frozen segments and its access times.
+
+    Restoring it into a stream with the same embedder gives back exactly this memory; appends on
+    either side afterwards never show through, since segments are never written.
+    """
+
+    segments: tuple[Segment, ...]
+    access: np.ndarray  # (n,) last-access times; never written once in a handle
+
+    def __len__(self) -> int:
+        return len(self.access)
+
+    def to_json(self) -> JSON:
+        """The JSON-shaped state of the stream this handle captured."""
+        return {
+            "records": [r.to_json() for s in self.segments for r in s.records],
+            "last_access": [int(t) for t in self.access],
+        }
+
+
+class RecordView(Sequence[MemoryRecord]):
+    """The records of a stream, read-only, indexed across segments without copying them."""
+
+    def __init__(self, parts: Sequence[Sequence[MemoryRecord]]) -> None:
+        self._parts = [p for p in parts if len(p)]
+        self._starts = list(itertools.accumulate((len(p) for p in self._parts), initial=0))
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    @overload
+    def __getitem__(self, index: int) -> MemoryRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[MemoryRecord]: ...
+    def __getitem__(self, index: int | slice) -> MemoryRecord | list[MemoryRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("memory record index out of range")
+        part = bisect.bisect_right(self._starts, index) - 1
+        return self._parts[part][index - self._starts[part]]
+
+    def __iter__(self) -> Iterator[MemoryRecord]:
+        return itertools.chain.from_iterable(self._parts)
+
+
 class MemoryStream:
     """Append-only memory records with vectorised columns for retrieval."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.records: list[MemoryRecord] = []
-        self._last_access: list[GameSeconds] = []
-        self._vectors = np.zeros((0, embedder.dim), dtype=np.float32)
+        self._segments: tuple[Segment, ...] = ()
+        self._frozen = 0  # rows in the segments
+        self._tail = _Tail(embedder.dim)
+        self._access = np.zeros(16, dtype=np.int64)
+        self._access_shared = False  # a handle holds `_access`: copy before writing
 
     def __len__(self) -> int:
-        return len(self.records)
+        return self._frozen + len(self._tail)
+
+    @property
+    def records(self) -> RecordView:
+        """Every record, oldest first (a read-only view)."""
+        return RecordView([*(s.records for s in self._segments), self._tail.records])
+
+    def record(self, record_id: int) -> MemoryRecord:
+        """One record by id (ids are positions in the stream)."""
+        if record_id >= self._frozen:
+            return self._tail.records[record_id - self._frozen]
+        return self.records[record_id]
 
     def add(self, items: Sequence[NewMemory], now: GameSeconds) -> list[MemoryRecord]:
         """Append memories created at `now`; embeds them in one batch and returns the records."""
         if not items:
             return []
-        added = []
+        added: list[MemoryRecord] = []
+        start = len(self)
         for item in items:
-            unknown = [e for e in item.evidence if not 0 <= e < len(self.records)]
+            size = start + len(added)
+            unknown = [e for e in item.evidence if not 0 <= e < size]
             if unknown:
                 raise ValueError(f"evidence ids {unknown} do not exist in this stream")
-            depth = 1 + max(self.records[e].depth for e in item.evidence) if item.evidence else 0
-            record = MemoryRecord(
-                id=len(self.records),
-                kind=item.kind,
-                text=item.text,
-                created=now if item.created is None else item.created,
-                importance=int(min(10, max(1, item.importance))),
-                evidence=tuple(item.evidence),
-                depth=depth,
-                subjects=tuple(item.subjects),
+            earlier = [self._get(e, added, start) for e in item.evidence]
+            added.append(
+                MemoryRecord(
+                    id=size,
+                    kind=item.kind,
+                    text=item.text,
+                    created=now if item.created is None else item.created,
+                    importance=int(min(10, max(1, item.importance))),
+                    evidence=tuple(item.evidence),
+                    depth=1 + max(r.depth for r in earlier) if earlier else 0,
+                    subjects=tuple(item.subjects),
+                )
             )
-            self.records.append(record)
-            self._last_access.append(record.created)
-            added.append(record)
         vectors = self.embedder.embed([r.text for r in added]).astype(np.float32)
-        self._vectors = np.vstack([self._vectors, vectors])
+        self._tail.append(added, vectors)
+        access = self._writable_access(start + len(added), valid=start)
+        access[start : start + len(added)] = [r.created for r in added]
         return added
+
+    def _get(self, record_id: int, added: list[MemoryRecord], start: int) -> MemoryRecord:
+        """A record by id, including those being added in the current batch."""
+        return added[record_id - start] if record_id >= start else self.record(record_id)
+
+    def _writable_access(self, rows: int, valid: int) -> np.ndarray:
+        """The access array, private to this stream, with room for `rows` rows (the first
+        `valid` of them kept)."""
+        if self._access_shared or rows > len(self._access):
+            grown = np.zeros(max(16, rows, 2 * len(self._access)), dtype=np.int64)
+            grown[:valid] = self._access[:valid]
+            self._access, self._access_shared = grown, False
+        return self._access
 
     def recent(self, n: int) -> list[MemoryRecord]:
         """The `n` most recently created records, oldest first."""
         return self.records[-n:] if n > 0 else []
 
     # Columns for vectorised retrieval -------------------------------------------------
+    def _parts(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        n = len(self._tail)
+        tail = (self._tail.vectors[:n], self._tail.importance[:n])
+        return [*((s.vectors, s.importance) for s in self._segments), tail]
+
     @property
     def vectors(self) -> np.ndarray:
-        """Embedding matrix, one row per record."""
-        return self._vectors
+        """Embedding matrix, one row per record (a copy when the stream has several parts)."""
+        parts = [v for v, _ in self._parts()]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def similarity(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every record to a unit query vector (one product per part)."""
+        q = query_vector.astype(np.float32)
+        return np.concatenate([v @ q for v, _ in self._parts()]).astype(np.float64)
 
     def importance_column(self) -> np.ndarray:
         """Importance of every record as float64."""
-        return np.fromiter((r.importance for r in self.records), float, len(self.records))
+        return np.concatenate([i for _, i in self._parts()])
 
     def last_access_column(self) -> np.ndarray:
         """Last-access game time of every record."""
-        return np.asarray(self._last_access, dtype=np.float64)
+        return self._access[: len(self)].astype(np.float64)
 
     def touch(self, ids: Sequence[int], now: GameSeconds) -> None:
         """Mark records as accessed at `now` (retrieval refreshes what it returns)."""
-        for i in ids:
-            self._last_access[i] = max(self._last_access[i], now)
+        if not len(ids):
+            return
+        access = self._writable_access(len(self), valid=len(self))
+        index = np.asarray(ids, dtype=np.int64)
+        access[index] = np.maximum(access[index], now)
 
     def last_accessed(self, record_id: int) -> GameSeconds:
         """When a record was last retrieved (or created)."""
-        return self._last_access[record_id]
+        return int(self._access[record_id])
 
-    # State ------------------------------------------------------------------------------
+    # Snapshots and state ----------------------------------------------------------------
+    def handle(self) -> StreamHandle:
+        """Seal the tail and return an O(1) snapshot that shares every row with this stream."""
+        if len(self._tail):
+            self._segments = (*self._segments, self._tail.seal())
+            self._frozen = len(self)
+            self._tail = _Tail(self.embedder.dim)
+        if len(self._segments) > MAX_SEGMENTS:
+            self._segments = (merge(self._segments),)
+        self._access_shared = True
+        return StreamHandle(self._segments, self._access[: len(self)])
+
+    def restore(self, handle: StreamHandle) -> None:
+        """Become exactly the stream `handle` captured, sharing its rows."""
+        self._segments = handle.segments
+        self._frozen = sum(len(s) for s in handle.segments)
+        self._tail = _Tail(self.embedder.dim)
+        self._access = handle.access
+        self._access_shared = True
+
     def get_state(self) -> JSON:
         """JSON-shaped state; embeddings are recomputed (and cached) from text on restore."""
         return {
             "records": [r.to_json() for r in self.records],
-            "last_access": list(self._last_access),
+            "last_access": [int(t) for t in self._access[: len(self)]],
         }
 
     def set_state(self, state: JSON) -> None:
         """Restore from `get_state` output."""
-        self.records = [MemoryRecord.from_json(r) for r in state["records"]]
-        self._last_access = [int(t) for t in state["last_access"]]
-        texts = [r.text for r in self.records]
-        self._vectors = (
+        records = tuple(MemoryRecord.from_json(r) for r in state["records"])
+        texts = [r.text for r in records]
+        vectors = (
             self.embedder.embed(texts).astype(np.float32)
             if texts
             else np.zeros((0, self.embedder.dim), dtype=np.float32)
         )
+        importance = np.array([r.importance for r in records], dtype=np.float64)
+        self._segments = (Segment(records, vectors, importance),) if records else ()
+        self._frozen = len(records)
+        self._tail = _Tail(self.embedder.dim)
+        self._access = np.array([int(t) for t in state["last_access"]], dtype=np.int64)
+        self._access_shared = True

@@ -30,7 +30,35 @@ _TABLES = (
     tables.SchemaVersionRow,
 )
 
-MIGRATIONS: list[tuple[str, Callable[[Engine], None]]] = [("create tables", _create_tables)]
+
+def _memory_generations(engine: Engine) -> None:
+    """Version 2: memory rows keyed by generation (a reset agent writes ids again) and forks
+    that name their parent run."""
+    with engine.begin() as conn:
+        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(run)")}
+        if "parent" not in columns:
+            conn.exec_driver_sql("ALTER TABLE run ADD COLUMN parent VARCHAR NOT NULL DEFAULT ''")
+            conn.exec_driver_sql("ALTER TABLE run ADD COLUMN fork_tick INTEGER NOT NULL DEFAULT 0")
+        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(memory)")}
+        if "generation" in columns:
+            return
+        conn.exec_driver_sql("ALTER TABLE memory RENAME TO memory_v1")
+        for index in ("ix_memory_tick", "ix_memory_kind"):
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
+    SQLModel.metadata.create_all(engine, tables=[tables.MemoryRow.__table__])  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        names = "agent, id, tick, kind, text, created, importance, depth, evidence_json"
+        conn.exec_driver_sql(
+            f"INSERT INTO memory ({names}, subjects_json, generation) "
+            f"SELECT {names}, subjects_json, 0 FROM memory_v1"
+        )
+        conn.exec_driver_sql("DROP TABLE memory_v1")
+
+
+MIGRATIONS: list[tuple[str, Callable[[Engine], None]]] = [
+    ("create tables", _create_tables),
+    ("memory generations and fork parents", _memory_generations),
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from sim.errors import SimInputError
 from sim.llm.protocol import LMResponse
-from sim.store.migrations import SCHEMA_VERSION
+from sim.store.migrations import SCHEMA_VERSION, migrate
 from sim.store.recorder import sqlite_engine
 from sim.store.tables import (
     CheckpointRow,
@@ -34,6 +34,15 @@ from sim.types import JSON
 _FINISH = {"truncated": "length", "error": "error"}
 
 
+def upgrade(path: Path) -> None:
+    """Bring a run recorded by an older sim to the current schema (migrations only add)."""
+    engine = sqlite_engine(path)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
 class RunReader:
     """Read-only access to one run database."""
 
@@ -47,6 +56,10 @@ class RunReader:
         try:
             with Session(self.engine) as s:
                 version = s.exec(select(func.max(SchemaVersionRow.version))).one()
+            if version is not None and version < SCHEMA_VERSION:
+                upgrade(self.path)
+                version = SCHEMA_VERSION
+            with Session(self.engine) as s:
                 self._run = s.exec(select(RunRow)).one_or_none()
         except (OperationalError, DatabaseError) as exc:
             raise SimInputError(
@@ -99,6 +112,14 @@ class RunReader:
             ).first()
         return (row.tick, json.loads(row.state_json)) if row else None
 
+    def checkpoint_at(self, tick: int | None) -> tuple[int, JSON] | None:
+        """The checkpoint at `tick`, or the latest one when `tick` is None."""
+        if tick is None:
+            return self.checkpoint()
+        with self._session() as s:
+            row = s.get(CheckpointRow, tick)
+        return (row.tick, json.loads(row.state_json)) if row else None
+
     def memories(self, agent: str | None = None, kind: str | None = None) -> list[MemoryRow]:
         """Memory rows, oldest first."""
         q = select(MemoryRow)
@@ -107,7 +128,7 @@ class RunReader:
         if kind:
             q = q.where(MemoryRow.kind == kind)
         with self._session() as s:
-            return list(s.exec(q.order_by(MemoryRow.agent, MemoryRow.id)))
+            return list(s.exec(q.order_by(MemoryRow.agent, MemoryRow.generation, MemoryRow.id)))
 
     def memory_counts(self) -> dict[str, dict[str, int]]:
         """Per agent, the number of memories of each kind."""

@@ -6,6 +6,7 @@ WAL mode lets a viewer or `sim inspect` read the file while the run is still wri
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,44 @@ class SQLiteRecorder:
             session.add(run)
             session.commit()
 
+    @classmethod
+    def resume(cls, path: str | Path) -> SQLiteRecorder:
+        """Append to a run already recorded in `path` (a fork's copy, or a run continued)."""
+        recorder = cls.__new__(cls)
+        recorder.path = Path(path)
+        recorder.engine = sqlite_engine(recorder.path)
+        migrate(recorder.engine)
+        return recorder
+
+    @classmethod
+    def branch(
+        cls, source: str | Path, path: str | Path, *, overwrite: bool = False
+    ) -> SQLiteRecorder:
+        """Copy a recorded run to `path` (SQLite's online backup) and append to the copy."""
+        target = Path(path)
+        if target.exists() and target.stat().st_size > 0 and not overwrite:
+            raise SimInputError(
+                str(target),
+                "db",
+                "a run is already recorded in this file",
+                "choose a new path for the fork, or pass overwrite=True",
+            )
+        target.unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        return cls.resume(target)
+
+    def mark_fork(self, parent: str, fork_tick: int, seed: int) -> None:
+        """Name the parent run and the tick this run branched from it."""
+        with Session(self.engine) as session, session.begin():
+            run = session.exec(select(RunRow)).one()
+            run.parent, run.fork_tick, run.seed = parent, fork_tick, seed
+            run.status, run.ticks = "running", fork_tick
+            session.add(run)
+
     def write_tick(self, record: TickRecord) -> None:
         """Everything from one tick in a single transaction; the tick row goes last."""
         with Session(self.engine) as session, session.begin():
@@ -107,6 +146,7 @@ class SQLiteRecorder:
                 [
                     {
                         "agent": m["agent"],
+                        "generation": m.get("generation", 0),
                         "id": m["id"],
                         "tick": record.tick,
                         "kind": m["kind"],
@@ -189,8 +229,11 @@ class SQLiteRecorder:
                     for c in record.lm_calls
                 ],
             )
-            session.add(TickRow(tick=record.tick, time=record.time, digest=record.digest))
-            run.ticks = record.tick + 1
+            if record.interlude:  # between ticks: no tick row, the tick count stays
+                run.digest = record.digest
+            else:
+                session.add(TickRow(tick=record.tick, time=record.time, digest=record.digest))
+                run.ticks = record.tick + 1
             session.add(run)
 
     @staticmethod

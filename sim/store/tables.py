@@ -28,6 +28,8 @@ class RunRow(SQLModel, table=True):
     ticks: int = 0
     digest: str = ""
     summary_json: str = "{}"
+    parent: str = ""  # the run this one was forked from ("" for a run built from files)
+    fork_tick: int = 0  # the parent's tick at the fork; this file holds the parent's past
 
 
 class TickRow(SQLModel, table=True):
@@ -68,6 +70,7 @@ class MemoryRow(SQLModel, table=True):
 
     __tablename__ = "memory"
     agent: str = Field(primary_key=True)
+    generation: int = Field(default=0, primary_key=True)  # memory resets of the agent so far
     id: int = Field(primary_key=True)
     tick: int = Field(index=True)
     kind: str = Field(index=True)

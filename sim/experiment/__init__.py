@@ -1,0 +1,1 @@
+"""Experiments: designs, outcomes, statistics and reports."""

@@ -1,0 +1,103 @@
+"""The in-memory log of a run: every tick record, and the same as pandas DataFrames.
+
+A `Simulation` keeps one (besides any database) so that `frames()` works on runs that are never
+written to disk, and so that a fork can write its parent's past into a database of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from sim.record import TickRecord
+from sim.types import JSON
+
+FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "positions": ("tick", "time", "agent", "place", "action", "x", "y"),
+    "memories": (
+        "agent", "generation", "id", "tick", "kind", "text", "created", "importance", "depth",
+        "evidence", "subjects",
+    ),
+    "events": ("tick", "time", "kind", "agent", "data"),
+    "conversations": ("id", "tick", "time", "place", "participants", "lines", "ended_by"),
+    "lm_calls": (
+        "tick", "agent", "purpose", "decision", "attempt", "outcome", "prompt_tokens",
+        "completion_tokens", "latency_ms", "cached", "model",
+    ),
+    "surveys": (
+        "wave", "tick", "time", "agent", "question_id", "question", "kind", "value", "label",
+        "rationale", "evidence", "stateful", "fallback",
+    ),
+}  # fmt: skip
+
+
+class RunLog:
+    """Tick records as they are written, and rows for each frame; a recorder in its own right."""
+
+    def __init__(self) -> None:
+        self.records: list[TickRecord] = []
+        self.rows: dict[str, list[JSON]] = {name: [] for name in FRAME_COLUMNS}
+
+    def copy(self) -> RunLog:
+        """An independent log that shares the (never modified) rows written so far."""
+        log = RunLog()
+        log.records = list(self.records)
+        log.rows = {name: list(rows) for name, rows in self.rows.items()}
+        return log
+
+    def write_tick(self, record: TickRecord) -> None:
+        """Keep the record and split it into frame rows."""
+        self.records.append(record)
+        tick, time = record.tick, record.time
+        for agent, f in record.frames.items():
+            x, y = f["tile"]
+            self.rows["positions"].append(
+                {"tick": tick, "time": time, "agent": agent, "place": f["place"],
+                 "action": f["action"], "x": x, "y": y}
+            )  # fmt: skip
+        for m in record.memories:
+            self.rows["memories"].append({"generation": 0, **m, "tick": tick})
+        for e in record.events:
+            data = {k: v for k, v in e.items() if k not in ("kind", "agent", "tick")}
+            self.rows["events"].append(
+                {"tick": tick, "time": time, "kind": e["kind"], "agent": e["agent"], "data": data}
+            )
+            if e["kind"] == "survey":
+                self.rows["surveys"].append(e["answer"])
+        for c in record.conversations:
+            self.rows["conversations"].append(
+                {"id": c["id"], "tick": tick, "time": time, "place": c["place"],
+                 "participants": list(c["participants"]), "lines": c["lines"],
+                 "ended_by": c["ended_by"]}
+            )  # fmt: skip
+        for c in record.lm_calls:
+            self.rows["lm_calls"].append(
+                {k: c[k] for k in FRAME_COLUMNS["lm_calls"] if k != "tick"} | {"tick": tick}
+            )
+
+    def checkpoint(self, tick: int, state: JSON) -> None:
+        """Checkpoints live in the database (when there is one), not in memory."""
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """One frame with its fixed columns (empty frames keep their columns)."""
+        columns = list(FRAME_COLUMNS[name])
+        rows: list[dict[str, Any]] = self.rows[name]
+        return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+
+
+class TeeRecorder:
+    """Hands every record to several recorders (the database and the in-memory log)."""
+
+    def __init__(self, *recorders: Any) -> None:
+        self.recorders = recorders
+
+    def write_tick(self, record: TickRecord) -> None:
+        """Write to each recorder in turn."""
+        for recorder in self.recorders:
+            recorder.write_tick(record)
+
+    def checkpoint(self, tick: int, state: JSON) -> None:
+        """Checkpoint in each recorder."""
+        for recorder in self.recorders:
+            recorder.checkpoint(tick, state)

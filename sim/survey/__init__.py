@@ -1,0 +1,1 @@
+"""Survey instruments: questions put to agents as experiment outcomes, and survey files."""
