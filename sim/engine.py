@@ -262,16 +262,18 @@ class Engine:
         so that nothing is lost when a run ends without another step.
         """
         frames = {}
-        for name, frame in self.state.frames.items():
+        for name, frame in () if interlude else self.state.frames.items():
             data = frame.to_json()
             if self._frames_seen.get(name) != data:
                 frames[name] = data
                 self._frames_seen[name] = data
-        objects: dict[str, str | None] = {
-            k: v for k, v in self.state.objects.items() if self._objects_seen.get(k) != v
-        }
-        objects.update({k: None for k in self._objects_seen if k not in self.state.objects})
-        self._objects_seen = dict(self.state.objects)
+        objects: dict[str, str | None] = {}
+        if not interlude:  # positions and objects change only in ticks
+            objects = {
+                k: v for k, v in self.state.objects.items() if self._objects_seen.get(k) != v
+            }
+            objects.update({k: None for k in self._objects_seen if k not in self.state.objects})
+            self._objects_seen = dict(self.state.objects)
         memories = []
         for name, agent in self.agents.items():
             generation = {"generation": self.generations[name]} if self.generations[name] else {}

@@ -120,6 +120,51 @@ def interview_command(
     )
 
 
+@app.command("experiment")
+def experiment_command(
+    script: Annotated[Path, typer.Argument(help="an experiment script, e.g. experiments/x.py")],
+    out: Annotated[Path, typer.Option(help="directory for the report, CSVs, plots and runs")] = Path(
+        "results/experiment"
+    ),
+    replicates: Annotated[int, typer.Option(min=1, help="replicates per condition")] = 2,
+    hours: Annotated[
+        float | None, typer.Option(help="game hours per arm (default: the script's)")
+    ] = None,
+    lm: Annotated[str, typer.Option(help=LM_HELP)] = "embedded",
+    base_url: Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)
+    ] = None,
+    embedder: Annotated[
+        str | None, typer.Option(help="minilm or hash (default: hash with the fake LM)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="root seed; replicate seeds derive from it")] = 0,
+    jobs: Annotated[int, typer.Option(min=1, help="replicates run in parallel processes")] = 1,
+    replay: Annotated[
+        Path | None, typer.Option(help="reproduce an earlier --out directory with no LM")
+    ] = None,
+) -> None:
+    """Run an experiment's conditions and replicates and write report.md, plots and CSVs."""
+    from sim.cli.experiment_cmd import experiment
+    from sim.experiment.runner import RunOptions
+
+    if hours is not None and not 0 <= hours <= 24 * 30:
+        raise SimInputError("--hours", "hours", f"{hours} is out of range", "use 0 to 720")
+    options = RunOptions(
+        out=out,
+        replicates=replicates,
+        hours=hours,
+        lm=lm,
+        embedder=embedder,
+        seed=seed,
+        jobs=jobs,
+        replay=replay,
+        base_url=base_url,
+        api_key=api_key,
+    )
+    experiment(script, options, Console())
+
+
 @app.command("view")
 def view_command(
     db: Annotated[Path, typer.Argument(help="a run database")],

@@ -60,6 +60,12 @@ class Question(BaseModel, ABC):
     )
     kind: str = Field(description="the instrument type, e.g. likert; each subclass fixes it")
 
+    def __init__(self, question: str | None = None, /, **data: Any) -> None:
+        """Allow the question as the first positional argument: `Likert("Do you ...?")`."""
+        if question is not None:
+            data["question"] = question
+        super().__init__(**data)
+
     @model_validator(mode="before")
     @classmethod
     def _defaults(cls, data: Any) -> Any:

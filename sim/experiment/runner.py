@@ -1,0 +1,247 @@
+"""Run an experiment: conditions x replicates, each arm recorded, outcomes measured per agent.
+
+One replicate is one unit of work (`run_replicate`), so replicates can run in parallel processes;
+each loads the script again by path. Seeds derive from the run's seed and are recorded, and with
+`replay` every arm answers its LM calls from the database of the same arm in an earlier run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import SimInputError
+from sim.experiment.design import Experiment, load_experiment
+from sim.llm.wrappers import ReplayLM
+from sim.rng import derive_seed
+from sim.simulation import Simulation
+from sim.store.reader import RunReader
+
+FAILING_SHARE = 0.5  # an arm whose LM falls back on more asks than this has failed
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run an experiment (the CLI's flags)."""
+
+    out: Path
+    replicates: int = 2
+    hours: float | None = None  # overrides the script's hours
+    lm: str = "embedded"
+    embedder: str | None = None
+    seed: int = 0
+    jobs: int = 1
+    replay: Path | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+
+
+@dataclass
+class Arm:
+    """One recorded arm of one replicate."""
+
+    label: str
+    condition: str
+    replicate: int
+    seed: int
+    digest: str = ""
+    db: str = ""
+    tokens: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Replicate:
+    """What one replicate produced: outcome rows, timeline rows, its arms, or why it failed."""
+
+    replicate: int
+    seed: int
+    results: list[dict[str, Any]] = field(default_factory=list)
+    timelines: list[dict[str, Any]] = field(default_factory=list)
+    arms: list[Arm] = field(default_factory=list)
+    failure: str = ""
+
+
+def arm_label(condition: str, replicate: int) -> str:
+    """The name of an arm's run database and of its row in the report."""
+    return f"{condition}-r{replicate}"
+
+
+def run_replicate(script: str, replicate: int, options: RunOptions) -> Replicate:
+    """Run every condition of one replicate; an LM outage marks it failed, bad input raises."""
+    experiment = load_experiment(script)
+    seed = derive_seed(options.seed, "replicate", replicate)
+    result = Replicate(replicate, seed)
+    (options.out / "runs").mkdir(parents=True, exist_ok=True)
+    run = {"paired": _paired, "independent": _independent, "within": _within}[experiment.design]
+    try:
+        run(experiment, result, options)
+    except SimInputError:
+        raise
+    except Exception as exc:  # an arm that breaks (outage, crash) fails its replicate only
+        result.failure = f"replicate {replicate}: {type(exc).__name__}: {exc}"
+        result.results, result.timelines = [], []
+    return result
+
+
+def _build(
+    experiment: Experiment, options: RunOptions, seed: int, label: str, db: Path | None = None
+) -> Simulation:
+    """A fresh simulation of the experiment's world for one arm (or a paired base)."""
+    return Simulation.build(
+        experiment.path(experiment.world),
+        experiment.path(experiment.personas) if experiment.personas else None,
+        lm=_replay(options, label) or options.lm,
+        embedder=options.embedder,
+        seed=seed,
+        base_url=options.base_url,
+        api_key=options.api_key,
+        db=db,
+        overwrite=True,
+    )
+
+
+def _replay(options: RunOptions, label: str) -> ReplayLM | None:
+    """The recorded answers of arm `label` when replaying, else None."""
+    if options.replay is None:
+        return None
+    path = options.replay / "runs" / f"{label}.db"
+    if not path.is_file():
+        raise SimInputError(
+            str(options.replay), "runs", f"no recorded arm {path.name}",
+            "replay a directory written by `sim experiment` for the same script and replicates",
+        )  # fmt: skip
+    reader = RunReader(path)
+    try:
+        return ReplayLM(reader.recorded_answers(), name=reader.run.lm)
+    finally:
+        reader.close()
+
+
+def _hours(experiment: Experiment, options: RunOptions) -> float:
+    return experiment.hours if options.hours is None else options.hours
+
+
+def _arm(
+    sim: Simulation, experiment: Experiment, condition: str, result: Replicate, hours: float
+) -> Arm:
+    """Apply a condition, run it, measure every outcome, and keep the arm's record."""
+    label = arm_label(condition, result.replicate)
+    start, before = sim.now, dict(sim.lm_stats)
+    experiment.conditions[condition].apply(sim)
+    sim.run(hours=hours)
+    _check_lm(sim, label)
+    for outcome in experiment.outcomes:
+        values = outcome.measure(sim)
+        for unit, value in sorted(values.items()):
+            result.results.append(
+                {"replicate": result.replicate, "condition": condition, "unit": str(unit),
+                 "outcome": outcome.name, "value": float(value)}
+            )  # fmt: skip
+        if outcome.timeline is not None:
+            times = [start + k * 3600 for k in range(math.floor(hours) + 1)]
+            if times[-1] < sim.now:
+                times.append(sim.now)
+            for t, value in zip(times, outcome.timeline(sim, times), strict=True):
+                result.timelines.append(
+                    {"replicate": result.replicate, "condition": condition,
+                     "outcome": outcome.name, "hours": (t - start) / 3600, "value": value}
+                )  # fmt: skip
+    after = sim.lm_stats  # what this arm cost, not what its parent spent before the fork
+    tokens = {
+        "calls": after["calls"] - before["calls"],
+        "prompt": after["prompt_tokens"] - before["prompt_tokens"],
+        "completion": after["completion_tokens"] - before["completion_tokens"],
+    }
+    return Arm(label, condition, result.replicate, sim.engine.seed, sim.digest, "", tokens)
+
+
+def _check_lm(sim: Simulation, label: str) -> None:
+    """An arm made mostly of fallback answers is an outage, not a result."""
+    stats = sim.lm_stats
+    asked = stats["ok"] + stats["fallbacks"]
+    if stats["fallbacks"] >= 5 and stats["fallbacks"] > FAILING_SHARE * asked:
+        raise RuntimeError(
+            f"{label}: the LM failed on {stats['fallbacks']} of {asked} calls (fallback answers)"
+        )
+
+
+def _db(options: RunOptions, label: str) -> Path:
+    return options.out / "runs" / f"{label}.db"
+
+
+def _paired(experiment: Experiment, result: Replicate, options: RunOptions) -> None:
+    """One base per replicate, forked once per condition: the same agents, the same past."""
+    control = arm_label(experiment.control, result.replicate)
+    base = _build(experiment, options, result.seed, control)
+    base.run(hours=experiment.warmup_hours)
+    for name in _ordered(experiment):
+        label = arm_label(name, result.replicate)
+        lm = None if name == experiment.control else _replay(options, label)
+        arm = base.fork(db=_db(options, label), lm=lm, overwrite=True)
+        record = _arm(arm, experiment, name, result, _hours(experiment, options))
+        record.db = f"runs/{label}.db"
+        arm.close()
+        result.arms.append(record)
+
+
+def _independent(experiment: Experiment, result: Replicate, options: RunOptions) -> None:
+    """Each condition is a world of its own with its own seed."""
+    for name in _ordered(experiment):
+        label = arm_label(name, result.replicate)
+        seed = derive_seed(result.seed, "condition", name)
+        sim = _build(experiment, options, seed, label, _db(options, label))
+        sim.run(hours=experiment.warmup_hours)
+        record = _arm(sim, experiment, name, result, _hours(experiment, options))
+        record.db = f"runs/{label}.db"
+        sim.close()
+        result.arms.append(record)
+
+
+def _within(experiment: Experiment, result: Replicate, options: RunOptions) -> None:
+    """Every agent goes through every condition, its memory reset in between; the order of
+    conditions alternates across replicates so that order effects cancel."""
+    label = f"within-r{result.replicate}"
+    sim = _build(experiment, options, result.seed, label, _db(options, label))
+    sim.run(hours=experiment.warmup_hours)
+    start = sim.snapshot()
+    order = _ordered(experiment)
+    if result.replicate % 2 == 0:
+        order.reverse()
+    for i, name in enumerate(order):
+        if i:
+            sim.reset(to=start)
+        record = _arm(sim, experiment, name, result, _hours(experiment, options))
+        record.db = f"runs/{label}.db"
+        result.arms.append(record)
+    sim.close()
+
+
+def _ordered(experiment: Experiment) -> list[str]:
+    """The control first, then the other conditions in the script's order."""
+    return [experiment.control] + [c for c in experiment.conditions if c != experiment.control]
+
+
+def run_all(
+    script: str, options: RunOptions, on_done: Callable[[Replicate], None] | None = None
+) -> list[Replicate]:
+    """Run every replicate, in parallel processes when `jobs` > 1; results in replicate order."""
+    numbers = range(1, options.replicates + 1)
+    done: list[Replicate] = []
+    if options.jobs <= 1:
+        for r in numbers:
+            done.append(run_replicate(script, r, options))
+            if on_done:
+                on_done(done[-1])
+        return done
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+        futures = [pool.submit(run_replicate, script, r, options) for r in numbers]
+        for future in as_completed(futures):
+            done.append(future.result())
+            if on_done:
+                on_done(done[-1])
+    return sorted(done, key=lambda rep: rep.replicate)

@@ -1,0 +1,81 @@
+"""Resets: agents' minds go back to their seed or a snapshot while the world goes on."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sim.errors import SimInputError
+from sim.simulation import Simulation
+from sim.world.map import World
+
+MAYA = "Maya Torres"
+
+
+@pytest.fixture
+def sim(willow: World) -> Simulation:
+    """Willow Lane on the fake LM, an hour and a half in."""
+    return Simulation.build(willow, lm="fake", seed=4).run(ticks=540)
+
+
+def test_reset_to_seed_returns_one_agent_and_leaves_the_others(sim: Simulation) -> None:
+    assert sim._seed_state is not None
+    seed = sim._seed_state.to_json()["agents"][MAYA]
+    others = {n: a.get_state() for n, a in sim.agents.items() if n != MAYA}
+    world, tick = sim.engine.state.get_state(), sim.tick
+    assert sim.agents[MAYA].get_state() != seed
+    sim.reset(MAYA, to="seed")
+    assert sim.agents[MAYA].get_state() == seed
+    assert {n: a.get_state() for n, a in sim.agents.items() if n != MAYA} == others
+    assert sim.tick == tick
+    assert sim.engine.state.get_state() == world
+    sim.run(ticks=60)
+    assert sim.tick == tick + 60
+
+
+def test_reset_to_a_snapshot_returns_every_agent(sim: Simulation) -> None:
+    snap = sim.snapshot()
+    sim.run(ticks=300)
+    tick, frames = sim.tick, sim.engine.state.get_state()["frames"]
+    sim.reset(to=snap)
+    assert {n: a.get_state() for n, a in sim.agents.items()} == snap.to_json()["agents"]
+    assert sim.tick == tick
+    assert sim.engine.state.get_state()["frames"] == frames
+    events = sim.frames()["events"]
+    assert set(events[events["kind"] == "reset"]["agent"]) == set(sim.agents)
+
+
+def test_reset_rejects_an_unknown_agent_or_target(sim: Simulation) -> None:
+    state = sim.engine.get_state()
+    with pytest.raises(SimInputError):
+        sim.reset("Nobody Here")
+    with pytest.raises(SimInputError):
+        sim.reset(MAYA, to="yesterday")
+    assert sim.engine.get_state() == state
+
+
+def test_memories_after_a_reset_are_recorded_as_a_new_generation(
+    willow: World, tmp_path: Path
+) -> None:
+    db = tmp_path / "r.db"
+    sim = Simulation.build(willow, lm="fake", seed=4, db=db).run(ticks=360)
+    seeds = len(sim._seed_state.memories[MAYA]) if sim._seed_state else 0
+    sim.reset(MAYA, to="seed")
+    assert len(sim.agents[MAYA].memory) == seeds
+    sim.run(ticks=360)
+    sim.close()
+    with sqlite3.connect(db) as con:
+        rows = con.execute(
+            "SELECT generation, count(*), min(id) FROM memory WHERE agent = ? GROUP BY generation",
+            (MAYA,),
+        ).fetchall()
+        others = con.execute(
+            "SELECT DISTINCT generation FROM memory WHERE agent != ?", (MAYA,)
+        ).fetchall()
+    by_generation = {g: (n, first) for g, n, first in rows}
+    assert set(by_generation) == {0, 1}
+    assert by_generation[1][0] > 0
+    assert by_generation[1][1] == seeds  # ids go on from the seed memories, under generation 1
+    assert others == [(0,)]

@@ -1,0 +1,121 @@
+"""The public Simulation: cheap builds, seeded digests, reopening recorded runs, recorded forks."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sim.simulation import Simulation
+from sim.store.reader import RunReader
+from sim.world.map import World
+from viewer.source import RunSource
+
+
+def build(world: World, seed: int = 0, **kwargs: object) -> Simulation:
+    """Willow Lane on the fake LM (and so the hash embedder)."""
+    return Simulation.build(world, lm="fake", seed=seed, **kwargs)  # type: ignore[arg-type]
+
+
+def tick_rows(db: Path) -> list[int]:
+    """The completed ticks recorded in a run database."""
+    with sqlite3.connect(db) as con:
+        return [t for (t,) in con.execute("SELECT tick FROM tick ORDER BY tick")]
+
+
+def test_building_makes_no_lm_call_and_the_first_step_rates_seed_memories(
+    willow: World,
+) -> None:
+    sim = build(willow)
+    assert sim.lm_stats["calls"] == 0
+    assert all(len(a.memory) == 0 for a in sim.agents.values())
+    sim.step()
+    assert sim.lm_stats["calls"] > 0
+    calls = sim.frames()["lm_calls"]
+    rated = calls[(calls["tick"] == 0) & (calls["decision"] == "seed memories")]
+    assert set(rated["agent"]) == set(sim.agents)
+    for agent in sim.agents.values():
+        seeds = list(agent.persona.memories)
+        assert [r.text for r in agent.memory.records][: len(seeds)] == seeds
+
+
+def test_same_seed_gives_the_same_digest_and_another_seed_differs(willow: World) -> None:
+    first = build(willow, seed=5).run(ticks=240).digest
+    assert build(willow, seed=5).run(ticks=240).digest == first
+    assert build(willow, seed=6).run(ticks=240).digest != first
+
+
+def test_open_a_closed_run_comes_back_at_its_last_tick(willow: World, tmp_path: Path) -> None:
+    db = tmp_path / "run.db"
+    sim = build(willow, seed=2, db=db).run(ticks=150)
+    sim.close()
+    opened = Simulation.open(db)
+    assert opened.tick == sim.tick == 150
+    assert opened.digest == sim.digest
+    assert opened.engine.get_state() == sim.engine.get_state()
+    assert opened.recorder is None
+    opened.run(ticks=10)
+    assert tick_rows(db) == list(range(150))  # opened without record=True: nothing written
+
+
+def test_open_with_record_appends_the_same_ticks_the_original_would_run(
+    willow: World, tmp_path: Path
+) -> None:
+    db = tmp_path / "run.db"
+    sim = build(willow, seed=2, db=db).run(ticks=150)
+    sim.close()
+    resumed = Simulation.open(db, record=True).run(ticks=60)
+    resumed.close()
+    sim.run(ticks=60)
+    assert resumed.digest == sim.digest
+    assert tick_rows(db) == list(range(210))
+    reader = RunReader(db)
+    try:
+        assert reader.run.ticks == 210
+        assert reader.run.status == "finished"
+        assert reader.run.digest == sim.digest
+    finally:
+        reader.close()
+
+
+def test_fork_with_db_records_the_parent_past_and_names_the_parent(
+    willow: World, tmp_path: Path
+) -> None:
+    parent_db = tmp_path / "parent.db"
+    parent = build(willow, seed=3, db=parent_db).run(ticks=120)
+    fork = parent.fork(db=tmp_path / "fork.db").run(ticks=30)
+    fork.close()
+    reader = RunReader(tmp_path / "fork.db")
+    try:
+        assert reader.run.parent == str(parent_db)
+        assert reader.run.fork_tick == 120
+        assert reader.run.ticks == 150
+    finally:
+        reader.close()
+    assert tick_rows(tmp_path / "fork.db") == list(range(150))
+    assert tick_rows(parent_db) == list(range(120))  # the parent's file is not touched
+    source = RunSource(tmp_path / "fork.db")
+    try:
+        assert source.timeline() is not None
+        assert source.loaded_tick == 149
+    finally:
+        source.close()
+
+
+def test_fork_of_an_unrecorded_run_writes_the_past_from_its_log(
+    willow: World, tmp_path: Path
+) -> None:
+    parent = build(willow, seed=3).run(ticks=100)
+    early = parent.snapshot()
+    parent.run(ticks=50)
+    fork = parent.fork(at=early, db=tmp_path / "fork.db").run(ticks=20)
+    fork.close()
+    reader = RunReader(tmp_path / "fork.db")
+    try:
+        assert reader.run.parent == "(in memory)"
+        assert reader.run.fork_tick == 100
+    finally:
+        reader.close()
+    assert tick_rows(tmp_path / "fork.db") == list(range(120))
+    reopened = Simulation.open(tmp_path / "fork.db")
+    assert reopened.tick == 120
+    assert reopened.digest == fork.digest
