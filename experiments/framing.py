@@ -46,7 +46,7 @@ experiment = Experiment(
             "told the plan's benefit: homes for young families",
             [Whisper(agents=PEOPLE, text=GAIN, importance=8)],
         ),
-    },  # fmt: skip
+    },
     outcomes=[
         outcomes.survey(
             "support",

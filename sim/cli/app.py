@@ -123,9 +123,9 @@ def interview_command(
 @app.command("experiment")
 def experiment_command(
     script: Annotated[Path, typer.Argument(help="an experiment script, e.g. experiments/x.py")],
-    out: Annotated[Path, typer.Option(help="directory for the report, CSVs, plots and runs")] = Path(
-        "results/experiment"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="directory for the report, CSVs, plots and runs")
+    ] = Path("results/experiment"),
     replicates: Annotated[int, typer.Option(min=1, help="replicates per condition")] = 2,
     hours: Annotated[
         float | None, typer.Option(help="game hours per arm (default: the script's)")
