@@ -35,7 +35,7 @@ experiment = Experiment(
         ),
     },
     outcomes=[
-        outcomes.knows("knows_party", ["party", "birthday"]),
+        outcomes.knows("knows_party", ["birthday", "surprise party"]),
         outcomes.judged_knows("says_heard", "there is a surprise birthday party for Walter"),
         outcomes.attendance(
             "at_lantern_evening", "The Lantern Tavern", "day 1 17:00", "day 1 19:00"

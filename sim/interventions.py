@@ -286,6 +286,16 @@ def parse(data: JSON, source: str = "intervention") -> Intervention:
         ) from None
 
 
+def make(kind: type[Intervention], **fields: Any) -> Intervention:
+    """Build an intervention from keyword arguments; bad values are a one-line error."""
+    try:
+        return kind(**fields)
+    except pydantic.ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or kind.__name__
+        raise SimInputError(kind.__name__, where, err["msg"], "see docs/api.md") from None
+
+
 @dataclass(frozen=True)
 class Scheduled:
     """An intervention waiting for its game time."""

@@ -442,6 +442,7 @@ class Simulation:
         parsed = (
             intervention if isinstance(intervention, iv.Intervention) else iv.parse(intervention)
         )
+        parsed.check(self.engine)  # before anything changes, the seed ratings included
         self._prepared()
         iv.schedule(self.engine, parsed)
         self.engine.flush()
@@ -453,7 +454,9 @@ class Simulation:
     ) -> Simulation:  # fmt: skip
         """Tell chosen agents a fact; it becomes a memory (importance given or LM-rated)."""
         names = [agents] if isinstance(agents, str) else list(agents)
-        return self.intervene(iv.Whisper(agents=names, text=text, importance=importance, at=at))
+        return self.intervene(
+            iv.make(iv.Whisper, agents=names, text=text, importance=importance, at=at)
+        )
 
     def broadcast(
         self, text: str, *, place: str | None = None, until: str | None = None,
@@ -461,26 +464,26 @@ class Simulation:
     ) -> Simulation:  # fmt: skip
         """Announce to everyone, or to everyone at `place` (and arrivals there until `until`)."""
         return self.intervene(
-            iv.Broadcast(text=text, place=place, until=until, importance=importance, at=at)
+            iv.make(iv.Broadcast, text=text, place=place, until=until, importance=importance, at=at)
         )
 
     def close_place(self, place: str, *, reason: str = "", at: str | None = None) -> Simulation:
         """Close a place; agents stay away and every prompt says it is closed."""
-        return self.intervene(iv.ClosePlace(place=place, reason=reason, at=at))
+        return self.intervene(iv.make(iv.ClosePlace, place=place, reason=reason, at=at))
 
     def set_hours(
         self, place: str, opens: str, closes: str, *, at: str | None = None
     ) -> Simulation:
         """Change a place's opening hours."""
-        return self.intervene(iv.SetHours(place=place, opens=opens, closes=closes, at=at))
+        return self.intervene(iv.make(iv.SetHours, place=place, opens=opens, closes=closes, at=at))
 
     def add_rule(self, text: str, *, at: str | None = None) -> Simulation:
         """A standing rule that every prompt shows from now on."""
-        return self.intervene(iv.AddRule(text=text, at=at))
+        return self.intervene(iv.make(iv.AddRule, text=text, at=at))
 
     def set_persona(self, agent: str, *, at: str | None = None, **changes: Any) -> Simulation:
         """Change persona attributes of one agent (e.g. current_status=...)."""
-        return self.intervene(iv.SetPersona(agent=agent, changes=changes, at=at))
+        return self.intervene(iv.make(iv.SetPersona, agent=agent, changes=changes, at=at))
 
     # Asking agents ----------------------------------------------------------------------
     def interview(self, agent: str, question: str, *, stateful: bool = False) -> str:

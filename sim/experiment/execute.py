@@ -67,7 +67,8 @@ def run_experiment(
         options = replay_options(options, script)
     experiment = load_experiment(script)
     hours = experiment.hours if options.hours is None else options.hours
-    options = dataclasses.replace(options, hours=hours)
+    embedder = options.embedder or ("hash" if options.lm == "fake" else "minilm")
+    options = dataclasses.replace(options, hours=hours, embedder=embedder)
     replicates = run_all(script, options, on_done)
     kept = [r for r in replicates if not r.failure]
     results = pd.DataFrame([row for r in kept for row in r.results], columns=RESULT_COLUMNS)

@@ -120,6 +120,13 @@ def _replay(options: RunOptions, label: str) -> ReplayLM | None:
         reader.close()
 
 
+def _check(experiment: Experiment, sim: Simulation) -> None:
+    """Check every condition's interventions against the world before anything runs."""
+    for condition in experiment.conditions.values():
+        for intervention in condition.interventions:
+            intervention.check(sim.engine)
+
+
 def _hours(experiment: Experiment, options: RunOptions) -> float:
     return experiment.hours if options.hours is None else options.hours
 
@@ -176,6 +183,7 @@ def _paired(experiment: Experiment, result: Replicate, options: RunOptions) -> N
     """One base per replicate, forked once per condition: the same agents, the same past."""
     control = arm_label(experiment.control, result.replicate)
     base = _build(experiment, options, result.seed, control)
+    _check(experiment, base)
     base.run(hours=experiment.warmup_hours)
     for name in _ordered(experiment):
         label = arm_label(name, result.replicate)
@@ -193,6 +201,7 @@ def _independent(experiment: Experiment, result: Replicate, options: RunOptions)
         label = arm_label(name, result.replicate)
         seed = derive_seed(result.seed, "condition", name)
         sim = _build(experiment, options, seed, label, _db(options, label))
+        _check(experiment, sim)
         sim.run(hours=experiment.warmup_hours)
         record = _arm(sim, experiment, name, result, _hours(experiment, options))
         record.db = f"runs/{label}.db"
@@ -205,6 +214,7 @@ def _within(experiment: Experiment, result: Replicate, options: RunOptions) -> N
     conditions alternates across replicates so that order effects cancel."""
     label = f"within-r{result.replicate}"
     sim = _build(experiment, options, result.seed, label, _db(options, label))
+    _check(experiment, sim)
     sim.run(hours=experiment.warmup_hours)
     start = sim.snapshot()
     order = _ordered(experiment)

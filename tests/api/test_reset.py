@@ -79,3 +79,14 @@ def test_memories_after_a_reset_are_recorded_as_a_new_generation(
     assert by_generation[1][0] > 0
     assert by_generation[1][1] == seeds  # ids go on from the seed memories, under generation 1
     assert others == [(0,)]
+
+
+def test_a_reset_in_a_fork_leaves_the_parent_alone(sim: Simulation) -> None:
+    fork = sim.fork()
+    state = sim.engine.get_state()
+    fork.reset(MAYA, to="seed")
+    assert sim.engine.get_state() == state
+    assert len(fork.agents[MAYA].memory) < len(sim.agents[MAYA].memory)
+    fork_state = fork.engine.get_state()
+    sim.reset(to="seed")
+    assert fork.engine.get_state() == fork_state

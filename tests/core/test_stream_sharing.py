@@ -131,3 +131,19 @@ def test_records_view_indexes_across_segments_and_tail() -> None:
         view[20]
     with pytest.raises(IndexError):
         view[-21]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: each write after a handle doubles the access array (exponential growth)",
+)
+@pytest.mark.parametrize("write", ["append", "touch"])
+def test_access_array_stays_proportional_across_handles(write: str) -> None:
+    s = stream_of(100)
+    for i in range(12):
+        s.handle()
+        if write == "append":
+            s.add(memories(1, 1000 + i), 10_000 + i)
+        else:
+            s.touch([i], 10_000 + i)
+    assert len(s._access) < 2 * len(s) + 16
