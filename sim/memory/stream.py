@@ -235,7 +235,9 @@ class MemoryStream:
         """The access array, private to this stream, with room for `rows` rows (the first
         `valid` of them kept)."""
         if self._access_shared or rows > len(self._access):
-            grown = np.zeros(max(16, rows, 2 * len(self._access)), dtype=np.int64)
+            # Unsharing sizes by the rows in use, so repeated snapshots do not compound.
+            base = rows if self._access_shared else 2 * len(self._access)
+            grown = np.zeros(max(16, rows, base + base // 2), dtype=np.int64)
             grown[:valid] = self._access[:valid]
             self._access, self._access_shared = grown, False
         return self._access

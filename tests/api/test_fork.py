@@ -173,10 +173,6 @@ def test_state_through_json_continues_with_the_same_digest(
     assert fresh.run(ticks=300).digest == parent.run(ticks=300).digest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: each snapshot then memory write doubles every agent's access array",
-)
 def test_repeated_snapshots_keep_memory_arrays_proportional(parent: Simulation) -> None:
     for _ in range(16):  # as a recorded run's hourly checkpoints do
         parent.run(ticks=40)

@@ -133,10 +133,6 @@ def test_records_view_indexes_across_segments_and_tail() -> None:
         view[-21]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: each write after a handle doubles the access array (exponential growth)",
-)
 @pytest.mark.parametrize("write", ["append", "touch"])
 def test_access_array_stays_proportional_across_handles(write: str) -> None:
     s = stream_of(100)
