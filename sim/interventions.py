@@ -23,16 +23,24 @@ if TYPE_CHECKING:
     from sim.engine import Engine
 
 
-def game_time(text: str | int, field: str = "at") -> GameSeconds:
-    """A game time from "HH:MM", "day N HH:MM" or game seconds."""
+def game_time(text: str | int, field: str = "at", now: GameSeconds | None = None) -> GameSeconds:
+    """A game time from "day N HH:MM", "HH:MM" or game seconds.
+
+    A bare "HH:MM" means its next occurrence at or after `now` (day 1 when `now` is not given),
+    so "until 19:00" said on day 3 means day 3, not a day long gone.
+    """
     if isinstance(text, int):
         return text
     try:
-        return parse_time_of_day(text)
+        t = parse_time_of_day(text)
     except ValueError as exc:
         raise SimInputError(
             "intervention", field, str(exc), 'write a time as "HH:MM" or "day 2 09:30"'
         ) from None
+    if now is None or text.strip().lower().startswith("day"):
+        return t
+    t += (now // DAY) * DAY
+    return t if t >= now else t + DAY
 
 
 def area_of(engine: Engine, place: str, field: str = "place") -> str:
@@ -142,7 +150,8 @@ class Broadcast(Intervention):
         if self.place is None:
             tell(engine, list(engine.agents), self.text, self.importance)
             return
-        notice = Notice(self.text, self.place, self.importance, game_time(self.until or 0))
+        until = game_time(self.until, "until", engine.now) if self.until is not None else 0
+        notice = Notice(self.text, self.place, self.importance, until)
         notice.deliver(engine)
         if self.until is not None:
             engine.notices.append(notice)
@@ -375,10 +384,11 @@ def apply_now(engine: Engine, intervention: Intervention) -> None:
 def schedule(engine: Engine, intervention: Intervention) -> None:
     """Apply now, or keep for its `at` time (checked now, so errors come before the run)."""
     intervention.check(engine)
-    if intervention.at is None or game_time(intervention.at) <= engine.now:
+    at = None if intervention.at is None else game_time(intervention.at, "at", engine.now)
+    if at is None or at <= engine.now:
         apply_now(engine, intervention)
         return
-    engine.scheduled.append(Scheduled(game_time(intervention.at), intervention))
+    engine.scheduled.append(Scheduled(at, intervention))
     engine.scheduled.sort(key=lambda s: s.time)
 
 

@@ -196,3 +196,12 @@ def test_scheduled_interventions_survive_fork_and_json_state(willow: World) -> N
         copy.run(until="day 1 07:31")
         assert holders(copy, FACT) == {THEO: [5]}
     assert fork.digest == sim.digest == fresh.digest
+
+
+def test_a_bare_time_of_day_means_its_next_occurrence(willow: World) -> None:
+    sim = build(willow)
+    sim.engine.tick = sim.engine.clock.ticks_for(parse_time_of_day("day 2 10:00") - sim.now)
+    sim.whisper(MAYA, FACT, importance=5, at="09:00")  # already past today: tomorrow at 09:00
+    sim.whisper(THEO, FACT, importance=5, at="11:00")  # later today
+    times = sorted(s.time for s in sim.engine.scheduled)
+    assert times == [parse_time_of_day("day 2 11:00"), parse_time_of_day("day 3 09:00")]
