@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,16 @@ def test_every_python_block_runs_in_order_in_one_namespace(
     blocks = python_blocks(DOC.read_text(encoding="utf-8"))
     assert len(blocks) > 10
     namespace: dict[str, Any] = {"__name__": "docs_api"}
-    for number, block in enumerate(blocks, 1):
-        name = f"docs/api.md python block {number}"
-        try:
-            run_block(block, namespace, name)
-        except Exception as exc:  # name the block, whatever it raised
-            pytest.fail(f"{name} failed: {type(exc).__name__}: {exc}")
+    try:
+        for number, block in enumerate(blocks, 1):
+            name = f"docs/api.md python block {number}"
+            try:
+                run_block(block, namespace, name)
+            except Exception as exc:  # name the block, whatever it raised
+                pytest.fail(f"{name} failed: {type(exc).__name__}: {exc}")
+    finally:
+        if isinstance(namespace.get("tmp"), Path):  # the page's own temporary folder
+            shutil.rmtree(namespace["tmp"], ignore_errors=True)
 
 
 def test_the_frames_table_lists_every_frame_with_its_columns() -> None:

@@ -1,0 +1,122 @@
+"""Acting on a simulation: interventions, interviews and surveys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import pandas as pd
+
+from sim import interventions as iv
+from sim.cognition.context import Cognition
+from sim.cognition.interview import ask
+from sim.cognition.survey import answer
+from sim.runlog import FRAME_COLUMNS
+from sim.simulation.base import SimulationBase
+from sim.survey.files import survey_from
+from sim.survey.instruments import Question, Survey
+from sim.types import JSON
+
+
+class Acting(SimulationBase):
+    """What an experimenter does to a world and asks of its agents."""
+
+    # Interventions ----------------------------------------------------------------------
+    def intervene(self, intervention: iv.Intervention | JSON) -> Self:
+        """Apply an intervention now, or schedule it for its `at` time (checked either way)."""
+        parsed = (
+            intervention if isinstance(intervention, iv.Intervention) else iv.parse(intervention)
+        )
+        parsed.check(self.engine)  # before anything changes, the seed ratings included
+        self._prepared()
+        iv.schedule(self.engine, parsed)
+        self.engine.flush()
+        return self
+
+    def whisper(
+        self, agents: str | Sequence[str], text: str, *, importance: int | None = None,
+        at: str | None = None,
+    ) -> Self:  # fmt: skip
+        """Tell chosen agents a fact; it becomes a memory (importance given or LM-rated)."""
+        names = [agents] if isinstance(agents, str) else list(agents)
+        return self.intervene(
+            iv.make(iv.Whisper, agents=names, text=text, importance=importance, at=at)
+        )
+
+    def broadcast(
+        self, text: str, *, place: str | None = None, until: str | None = None,
+        importance: int | None = None, at: str | None = None,
+    ) -> Self:  # fmt: skip
+        """Announce to everyone, or to everyone at `place` (and arrivals there until `until`)."""
+        return self.intervene(
+            iv.make(iv.Broadcast, text=text, place=place, until=until, importance=importance, at=at)
+        )
+
+    def close_place(self, place: str, *, reason: str = "", at: str | None = None) -> Self:
+        """Close a place; agents stay away and every prompt says it is closed."""
+        return self.intervene(iv.make(iv.ClosePlace, place=place, reason=reason, at=at))
+
+    def set_hours(self, place: str, opens: str, closes: str, *, at: str | None = None) -> Self:
+        """Change a place's opening hours."""
+        return self.intervene(iv.make(iv.SetHours, place=place, opens=opens, closes=closes, at=at))
+
+    def add_rule(self, text: str, *, at: str | None = None) -> Self:
+        """A standing rule that every prompt shows from now on."""
+        return self.intervene(iv.make(iv.AddRule, text=text, at=at))
+
+    def set_persona(self, agent: str, *, at: str | None = None, **changes: Any) -> Self:
+        """Change persona attributes of one agent (e.g. current_status=...)."""
+        return self.intervene(iv.make(iv.SetPersona, agent=agent, changes=changes, at=at))
+
+    # Asking agents ----------------------------------------------------------------------
+    def interview(self, agent: str, question: str, *, stateful: bool = False) -> str:
+        """Ask one agent a question; it answers in character from its memories and plan.
+
+        Stateless by default: nothing is remembered and no last-access time moves. Stateful
+        interviews write the exchange into the agent's memory.
+        """
+        self._names(agent)
+        self._prepared()
+        answer = ask(self.engine.agents[agent], question, self._cog(), stateful=stateful)
+        self.engine.cog.emit(
+            "interview", agent, question=question, answer=answer, stateful=stateful
+        )
+        self.engine.flush()
+        return answer
+
+    def survey(
+        self,
+        instrument: Survey | Question | Sequence[Question] | str | Path,
+        *,
+        agents: str | Sequence[str] | None = None,
+        stateful: bool = False,
+        wave: str = "",
+    ) -> pd.DataFrame:
+        """Ask a survey (an instrument, a list, a `Survey` or a YAML path) of agents.
+
+        Returns one row per agent per question (the `surveys` frame's columns). Stateless by
+        default; `wave` labels repeated measurements of a panel.
+        """
+        names = self._names(agents)
+        survey = survey_from(instrument)
+        self._prepared()
+        cog = self._cog()
+        rows = []
+        for name in names:
+            for question in survey.questions:
+                reply = answer(
+                    self.engine.agents[name], question, cog, stateful=stateful, wave=wave
+                )
+                data = reply.to_json()
+                self.engine.cog.emit("survey", name, answer=data)
+                rows.append(data)
+        self.engine.flush()
+        columns = list(FRAME_COLUMNS["surveys"])
+        return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+
+    def _cog(self) -> Cognition:
+        """The cognition services, set to the current tick and time."""
+        cog = self.engine.cog
+        cog.tick, cog.now = self.engine.tick, self.engine.now
+        return cog

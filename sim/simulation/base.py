@@ -1,0 +1,145 @@
+"""What every part of a `Simulation` shares: the engine, its LM, recorder and log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+import pandas as pd
+
+from sim.agent import Agent
+from sim.clock import label
+from sim.engine import Engine, EngineSnapshot
+from sim.llm.wrappers import CachingLM
+from sim.runlog import RunLog, TeeRecorder
+from sim.store.recorder import SQLiteRecorder
+from sim.types import JSON
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A moment of a simulation to return to: engine state (memories shared) and log length."""
+
+    engine: EngineSnapshot
+    log_records: int
+    log_rows: dict[str, int]
+
+    @property
+    def tick(self) -> int:
+        """The tick the simulation would run next from this snapshot."""
+        return int(self.engine.state["tick"])
+
+    def to_json(self) -> JSON:
+        """The full JSON-shaped engine state (the same as `Engine.get_state()`)."""
+        return self.engine.to_json()
+
+
+class SimulationBase:
+    """A running world with its agents, LM, recorder and log; the parts below add the verbs."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        lm: CachingLM,
+        log: RunLog,
+        recorder: SQLiteRecorder | None,
+        db: Path | None,
+        seed_state: EngineSnapshot | None = None,
+        checkpoint_every: int = 360,
+    ) -> None:
+        self.engine = engine
+        self._lm = lm
+        self.log = log
+        self.recorder = recorder
+        self.db = db
+        self._seed_state = seed_state
+        self.checkpoint_every = checkpoint_every
+        self.status = "ready"
+        engine.recorder = TeeRecorder(*([recorder] if recorder else []), log)
+
+    # Running ----------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        """Game time of the next tick, in seconds since day 1 00:00."""
+        return self.engine.now
+
+    @property
+    def time_label(self) -> str:
+        """Game time of the next tick as "day N HH:MM"."""
+        return label(self.engine.now)
+
+    @property
+    def tick(self) -> int:
+        """The number of the next tick."""
+        return self.engine.tick
+
+    @property
+    def agents(self) -> dict[str, Agent]:
+        """The agents by name (their memory, schedule and persona can be read)."""
+        return dict(self.engine.agents)
+
+    @property
+    def digest(self) -> str:
+        """Running digest of everything recorded: same seed and LM answers, same digest."""
+        return self.engine.digest
+
+    @property
+    def lm_name(self) -> str:
+        """The model answering this simulation's calls."""
+        return self._lm.name
+
+    @property
+    def lm_stats(self) -> JSON:
+        """LM totals so far: calls, ok, invalid, fallbacks, cached, tokens."""
+        return self.engine.lm.stats.to_json()
+
+    def _prepared(self) -> None:
+        """Rate seed memories once, and keep that moment as the state `reset` returns to."""
+        if self.engine.prepared:
+            return
+        self.engine.prepare()
+        self._seed_state = self.engine.snapshot()
+        if self.recorder is not None and self.engine.tick == 0:
+            self.recorder.checkpoint(0, self._seed_state.to_json())
+
+    # Results ----------------------------------------------------------------------------
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The run as pandas DataFrames: agents, positions, memories, events, conversations,
+        lm_calls and surveys (columns in `sim.runlog.FRAME_COLUMNS`)."""
+        self.engine.flush()
+        agents = [
+            {"agent": n, "place": f.place, "action": f.action, "x": f.tile[0], "y": f.tile[1],
+             "memories": len(self.engine.agents[n].memory)}
+            for n, f in sorted(self.engine.state.frames.items())
+        ]  # fmt: skip
+        frames = {"agents": pd.DataFrame(agents)}
+        frames.update({name: self.log.frame(name) for name in self.log.rows})
+        return frames
+
+    def summary(self) -> JSON:
+        """Counts for an end-of-run summary: agents' memories, LM totals and the digest."""
+        return {"db": str(self.db) if self.db else None, "status": self.status,
+                **self.engine.summary()}  # fmt: skip
+
+    def close(self, status: str = "finished") -> JSON:
+        """Record the end state (and a final checkpoint) and release the database."""
+        self.engine.flush()
+        self.status = status
+        summary = self.summary()
+        if self.recorder is not None:
+            self.recorder.checkpoint(self.engine.tick, self.engine.get_state())
+            self.recorder.finish(status, self.engine.digest, summary)
+            self.recorder.close()
+            self.recorder = None
+            self.engine.recorder = self.log
+        return summary
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        if self.recorder is not None:
+            failed = "interrupted" if kind is KeyboardInterrupt else "failed"
+            self.close("finished" if kind is None else failed)

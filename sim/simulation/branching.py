@@ -1,0 +1,151 @@
+"""Snapshots, restores, forks and memory resets: O(agents), memory rows shared."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Self
+
+from sim import interventions as iv
+from sim.engine import Engine
+from sim.errors import SimInputError
+from sim.llm.protocol import LanguageModel
+from sim.llm.wrappers import CachingLM
+from sim.runlog import RunLog
+from sim.simulation.base import SimulationBase, Snapshot
+from sim.store.recorder import SQLiteRecorder, dumps
+from sim.store.tables import RunRow
+
+
+class Branching(SimulationBase):
+    """Moments to return to, branches that share the past, and minds put back."""
+
+    # Snapshots, forks and resets --------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """This moment, to `restore` or `reset` to later: O(agents), memory rows shared."""
+        self._prepared()
+        self.engine.flush()
+        return Snapshot(
+            self.engine.snapshot(),
+            len(self.log.records),
+            {k: len(v) for k, v in self.log.rows.items()},
+        )
+
+    def restore(self, snapshot: Snapshot) -> Self:
+        """Return the whole simulation to `snapshot` (the log forgets what came after)."""
+        if self.recorder is not None and snapshot.tick < self.engine.tick:
+            raise SimInputError(
+                str(self.db),
+                "snapshot",
+                f"ticks after {snapshot.tick} are already recorded in this database",
+                "fork(at=snapshot, db=...) to branch from the earlier moment instead",
+            )
+        self.engine.restore(snapshot.engine)
+        self.log.records = self.log.records[: snapshot.log_records]
+        self.log.rows = {k: v[: snapshot.log_rows[k]] for k, v in self.log.rows.items()}
+        return self
+
+    def fork(
+        self,
+        *,
+        at: Snapshot | None = None,
+        db: str | Path | None = None,
+        seed: int | None = None,
+        lm: LanguageModel | None = None,
+        overwrite: bool = False,
+    ) -> Self:
+        """An independent copy that shares this one's past; nothing done to it leaks back.
+
+        `at` branches from an earlier snapshot instead of now. `seed` gives the branch its own
+        seed derivation (default: the parent's); `lm` answers its calls from another backend
+        (for example a replay). With `db`, the branch records to a new database that holds the
+        parent's past and names the parent and the fork tick.
+        """
+        snap = at or self.snapshot()
+        cache = CachingLM(lm) if lm is not None else CachingLM(self._lm.inner)
+        cache.copy_cache_from(self._lm)
+        engine = Engine(
+            self.engine.world,
+            list(self.engine.personas.values()),
+            cache,
+            self.engine.agents[next(iter(self.engine.agents))].memory.embedder,
+            seed=self.engine.seed,
+            config=self.engine.config,
+        )
+        engine.restore(snap.engine)
+        if seed is not None:
+            engine.seed = engine.cog.seed = seed
+        log = self.log.copy()
+        log.records = log.records[: snap.log_records]
+        log.rows = {k: v[: snap.log_rows[k]] for k, v in log.rows.items()}
+        recorder = None
+        if db is not None:
+            recorder = self._branch_db(Path(db), log, snap, engine.seed, overwrite)
+        return type(self)(
+            engine,
+            lm=cache,
+            log=log,
+            recorder=recorder,
+            db=Path(db) if db is not None else None,
+            seed_state=self._seed_state,
+            checkpoint_every=self.checkpoint_every,
+        )
+
+    def _branch_db(
+        self, db: Path, log: RunLog, snap: Snapshot, seed: int, overwrite: bool
+    ) -> SQLiteRecorder:
+        """A database for a fork: a copy of the parent's, or the parent's log written out."""
+        if self.db is not None and snap.tick == self.engine.tick:
+            recorder = SQLiteRecorder.branch(self.db, db, overwrite=overwrite)
+        else:
+            recorder = SQLiteRecorder(db, self._run_row(seed), overwrite=overwrite)
+            for record in log.records:
+                recorder.write_tick(record)
+        recorder.mark_fork(str(self.db or "(in memory)"), snap.tick, seed)
+        recorder.checkpoint(snap.tick, snap.to_json())
+        return recorder
+
+    def _run_row(self, seed: int) -> RunRow:
+        """The run row describing this simulation's world, people and settings."""
+        e = self.engine
+        return RunRow(
+            world_name=e.world.name,
+            world_json=dumps(e.world.spec_json()),
+            layers_json=dumps(e.world.layers_json()),
+            personas_json=dumps([p.to_json() for p in e.personas.values()]),
+            config_json=dumps(e.config.to_json()),
+            seed=seed,
+            lm=self._lm.name,
+            embedder=next(iter(e.agents.values())).memory.embedder.name,
+            tick_seconds=e.world.tick_seconds,
+            start_time=e.world.start,
+        )
+
+    def reset(
+        self, agents: str | Sequence[str] | None = None, *, to: str | Snapshot = "seed"
+    ) -> Self:
+        """Return agents' minds (memory, plans, cooldowns, pending observations) to their seed
+        state or to a snapshot; the rest of the world goes on."""
+        names = self._names(agents)
+        self._prepared()
+        self.engine.flush()
+        if isinstance(to, Snapshot):
+            state, tag = to.engine, f"snapshot at tick {to.tick}"
+        elif to == "seed":
+            assert self._seed_state is not None  # set by _prepared
+            state, tag = self._seed_state, "seed"
+        else:
+            raise SimInputError("reset", "to", f"unknown target {to!r}", 'use "seed" or a Snapshot')
+        self.engine.reset_agents(names, state, tag)
+        self.engine.flush()
+        return self
+
+    def _names(self, agents: str | Sequence[str] | None) -> list[str]:
+        """Agent names from one name, a list or None (everyone), each checked."""
+        names = (
+            list(self.engine.agents)
+            if agents is None
+            else ([agents] if isinstance(agents, str) else list(agents))
+        )
+        iv.check_agents(self.engine, names)
+        return names

@@ -1,0 +1,245 @@
+"""`Simulation`: building or opening a world, and running it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.assembly import build_lm, lm_spec_of, load_town, world_from_run
+from sim.clock import parse_time_of_day
+from sim.cognition.context import CognitionConfig
+from sim.embed.factory import make_embedder
+from sim.embed.protocol import Embedder
+from sim.engine import Engine
+from sim.errors import SimInputError
+from sim.llm.protocol import LanguageModel
+from sim.llm.wrappers import CachingLM
+from sim.persona import Persona, load_personas
+from sim.record import TickRecord
+from sim.runlog import RunLog
+from sim.simulation.acting import Acting
+from sim.simulation.branching import Branching
+from sim.store.reader import RunReader
+from sim.store.recorder import SQLiteRecorder, dumps
+from sim.store.tables import RunRow
+from sim.world.map import World, load_world
+
+
+class Simulation(Acting, Branching):
+    """A running world with its agents, LM, recorder and log. Build with `Simulation.build`."""
+
+    # Building ---------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        world: str | Path | World,
+        personas: str | Path | Sequence[Persona] | None = None,
+        *,
+        lm: str | LanguageModel = "embedded",
+        embedder: str | Embedder | None = None,
+        seed: int = 0,
+        config: CognitionConfig | None = None,
+        db: str | Path | None = None,
+        overwrite: bool = False,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        replay: str | Path | None = None,
+        checkpoint_every: int = 360,
+    ) -> Simulation:
+        """Build a world and its agents; no LM call happens here.
+
+        `world` and `personas` are paths or loaded objects (the world's own persona set by
+        default). `lm` is "embedded", "fake", "openai:MODEL" or any `LanguageModel`; `embedder`
+        is "minilm", "hash" or an `Embedder` (default: hash with the fake LM, else minilm).
+        `replay` answers every LM call from a recorded run instead. `db` records the run.
+        """
+        the_world, people = _town(world, personas)
+        config = config or CognitionConfig(reflection_budget=the_world.reflection_budget)
+        spec = lm if isinstance(lm, str) else None
+        backend = (
+            build_lm(spec, seed, base_url, api_key, Path(replay) if replay else None)
+            if spec is not None
+            else CachingLM(lm)  # type: ignore[arg-type]
+        )
+        assert isinstance(backend, CachingLM)
+        if embedder is None:
+            embedder = "hash" if spec == "fake" else "minilm"
+        vectors = make_embedder(embedder) if isinstance(embedder, str) else embedder
+        recorder = None
+        if db is not None:
+            row = RunRow(
+                world_name=the_world.name,
+                world_json=dumps(the_world.spec_json()),
+                layers_json=dumps(the_world.layers_json()),
+                personas_json=dumps([p.to_json() for p in people]),
+                config_json=dumps(config.to_json()),
+                seed=seed,
+                lm=backend.name,
+                embedder=vectors.name,
+                tick_seconds=the_world.tick_seconds,
+                start_time=the_world.start,
+            )
+            recorder = SQLiteRecorder(db, row, overwrite=overwrite)
+        engine = Engine(the_world, list(people), backend, vectors, seed=seed, config=config)
+        return cls(
+            engine,
+            lm=backend,
+            log=RunLog(),
+            recorder=recorder,
+            db=Path(db) if db is not None else None,
+            checkpoint_every=checkpoint_every,
+        )
+
+    @classmethod
+    def open(
+        cls,
+        run_db: str | Path,
+        at: int | None = None,
+        *,
+        lm: str | LanguageModel | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        record: bool = False,
+    ) -> Simulation:
+        """Open a recorded run at its last checkpoint (or the one at tick `at`).
+
+        It comes back with the run's world, personas, settings, seed and embedder, and the LM it
+        was recorded with unless `lm` says otherwise. With `record=True` (only from the run's last
+        tick) new ticks are appended to the same database; otherwise nothing is written there.
+        """
+        reader = RunReader(run_db)
+        try:
+            run = reader.run
+            found = reader.checkpoint_at(at)
+            seed_found = reader.checkpoint_at(0)
+            personas = [Persona.model_validate(p) for p in reader.personas()]
+        finally:
+            reader.close()
+        if found is None:
+            raise SimInputError(
+                str(run_db),
+                "checkpoint",
+                "no saved state" + (f" at tick {at}" if at is not None else ""),
+                "open the run at a tick it checkpointed, or let it reach its first checkpoint",
+            )
+        tick, state = found
+        world = world_from_run(_loads(run.world_json), str(run_db))
+        backend = (
+            build_lm(lm or lm_spec_of(run.lm), run.seed, base_url, api_key, None)
+            if lm is None or isinstance(lm, str)
+            else CachingLM(lm)
+        )
+        assert isinstance(backend, CachingLM)
+        config = CognitionConfig.from_json(_loads(run.config_json))
+        engine = Engine(
+            world, personas, backend, make_embedder(run.embedder), seed=run.seed, config=config
+        )
+        seed_state = None
+        if seed_found is not None:
+            engine.set_state(seed_found[1])
+            seed_state = engine.snapshot()
+        engine.set_state(state)
+        recorder = None
+        if record:
+            if tick != run.ticks:
+                raise SimInputError(
+                    str(run_db),
+                    "at",
+                    f"tick {tick} is not the run's last ({run.ticks}): later ticks are recorded",
+                    "open without record=True and fork(db=...) to branch from an earlier tick",
+                )
+            recorder = SQLiteRecorder.resume(run_db)
+        return cls(
+            engine,
+            lm=backend,
+            log=RunLog(),
+            recorder=recorder,
+            db=Path(run_db) if record else None,
+            seed_state=seed_state,
+        )
+
+    def step(self) -> TickRecord:
+        """Advance one tick and return what happened in it."""
+        self._prepared()
+        self.status = "running"
+        record = self.engine.step()
+        every = self.checkpoint_every
+        if self.recorder is not None and every and self.engine.tick % every == 0:
+            self.recorder.checkpoint(self.engine.tick, self.engine.get_state())
+        return record
+
+    def run(
+        self,
+        hours: float | None = None,
+        *,
+        ticks: int | None = None,
+        until: str | int | None = None,
+        progress: bool = False,
+    ) -> Simulation:
+        """Run for game `hours`, a number of `ticks`, or `until` a game time ("day 2 08:00")."""
+        total = self.ticks_for(hours, ticks, until)
+        if progress:
+            from sim.progress import run_with_progress
+
+            run_with_progress(self, total)
+        else:
+            for _ in range(total):
+                self.step()
+        self.status = "ready"
+        return self
+
+    def ticks_for(
+        self,
+        hours: float | None = None,
+        ticks: int | None = None,
+        until: str | int | None = None,
+    ) -> int:
+        """How many ticks `run` would take for these arguments; exactly one must be given."""
+        given = [x is not None for x in (hours, ticks, until)]
+        if sum(given) != 1:
+            raise SimInputError("run", "hours", "give exactly one of hours, ticks or until")
+        seconds = self.engine.clock.tick_seconds
+        if ticks is not None:
+            if ticks < 0:
+                raise SimInputError("run", "ticks", f"{ticks} is negative", "use 0 or more")
+            return ticks
+        if hours is not None:
+            if not 0 <= hours < 24 * 365:
+                raise SimInputError("run", "hours", f"{hours} is out of range", "use 0 to 8760")
+            return round(hours * 3600 / seconds)
+        target = until if isinstance(until, int) else _time(until, "until")
+        return max(0, -(-(target - self.now) // seconds))
+
+
+def _town(
+    world: str | Path | World, personas: str | Path | Sequence[Persona] | None
+) -> tuple[World, list[Persona]]:
+    """The world and its people from paths or loaded objects."""
+    named = personas is None or isinstance(personas, (str, Path))
+    if not isinstance(world, World):
+        if named:
+            return load_town(Path(world), Path(personas) if personas else None)  # type: ignore[arg-type]
+        return load_world(world), list(personas)  # type: ignore[arg-type]
+    if not named:
+        return world, list(personas)  # type: ignore[arg-type]
+    chosen = Path(personas) if personas else world.personas_path  # type: ignore[arg-type]
+    if chosen is None:
+        raise SimInputError(
+            str(world.source), "personas", "the world names no persona set", "pass personas="
+        )
+    return world, load_personas(chosen, world)
+
+
+def _time(text: str, field: str) -> int:
+    """A game time label as seconds, or a one-line error."""
+    try:
+        return parse_time_of_day(text)
+    except ValueError as exc:
+        raise SimInputError("run", field, str(exc), 'use "HH:MM" or "day N HH:MM"') from None
+
+
+def _loads(text: str) -> Any:
+    """Parse a JSON column."""
+    return json.loads(text)
