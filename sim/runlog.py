@@ -6,11 +6,15 @@ written to disk, and so that a fork can write its parent's past into a database 
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.record import TickRecord
+from sim.store.branch import cut_tick
 from sim.types import JSON
 
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -39,6 +43,59 @@ class RunLog:
         self.records: list[TickRecord] = []
         self.rows: dict[str, list[JSON]] = {name: [] for name in FRAME_COLUMNS}
 
+    @classmethod
+    def from_db(cls, path: Path, upto: int) -> RunLog:
+        """The frame rows of a recorded run's past up to tick `upto` (no tick records: those
+        stay in the file, which a fork copies)."""
+        log = cls()
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            start, seconds = conn.execute("SELECT start_time, tick_seconds FROM run").fetchone()
+            cut = cut_tick(conn, upto)
+
+            def rows(sql: str) -> list[tuple[Any, ...]]:
+                return conn.execute(sql, (cut,)).fetchall()
+
+            for tick, agent, place, action, x, y in rows(
+                "SELECT tick, agent, place, action, x, y FROM frame WHERE tick < ? ORDER BY tick"
+            ):
+                log.rows["positions"].append(
+                    {"tick": tick, "time": start + tick * seconds, "agent": agent,
+                     "place": place, "action": action, "x": x, "y": y}
+                )  # fmt: skip
+            names = "agent, generation, id, tick, kind, text, created, importance, depth"
+            for *values, evidence, subjects in rows(
+                f"SELECT {names}, evidence_json, subjects_json FROM memory WHERE tick < ? "
+                "ORDER BY tick, agent, generation, id"
+            ):
+                row = dict(zip(names.split(", "), values, strict=True))
+                row.update(evidence=json.loads(evidence), subjects=json.loads(subjects))
+                log.rows["memories"].append(row)
+            for tick, kind, agent, data in rows(
+                "SELECT tick, kind, agent, data_json FROM event WHERE tick < ? ORDER BY id"
+            ):
+                event = {"kind": kind, "agent": agent, **json.loads(data)}
+                log.rows["events"].append(_event_row(tick, start + tick * seconds, event))
+                if kind == "survey":
+                    log.rows["surveys"].append(event["answer"])
+            for cid, tick, place, people, lines, ended_by in rows(
+                "SELECT id, tick, place, participants_json, lines_json, ended_by "
+                "FROM conversation WHERE tick < ? ORDER BY tick, id"
+            ):
+                log.rows["conversations"].append(
+                    {"id": cid, "tick": tick, "time": start + tick * seconds, "place": place,
+                     "participants": json.loads(people), "lines": json.loads(lines),
+                     "ended_by": ended_by}
+                )  # fmt: skip
+            columns = [c for c in FRAME_COLUMNS["lm_calls"]]
+            for values in rows(
+                f"SELECT {', '.join(columns)} FROM lm_call WHERE tick < ? ORDER BY id"
+            ):
+                log.rows["lm_calls"].append(dict(zip(columns, values, strict=True)))
+        finally:
+            conn.close()
+        return log
+
     def copy(self) -> RunLog:
         """An independent log that shares the (never modified) rows written so far."""
         log = RunLog()
@@ -59,10 +116,7 @@ class RunLog:
         for m in record.memories:
             self.rows["memories"].append({"generation": 0, **m, "tick": tick})
         for e in record.events:
-            data = {k: v for k, v in e.items() if k not in ("kind", "agent", "tick")}
-            self.rows["events"].append(
-                {"tick": tick, "time": time, "kind": e["kind"], "agent": e["agent"], "data": data}
-            )
+            self.rows["events"].append(_event_row(tick, time, e))
             if e["kind"] == "survey":
                 self.rows["surveys"].append(e["answer"])
         for c in record.conversations:
@@ -101,3 +155,15 @@ class TeeRecorder:
         """Checkpoint in each recorder."""
         for recorder in self.recorders:
             recorder.checkpoint(tick, state)
+
+
+def _event_row(tick: int, time: int, event: JSON) -> JSON:
+    """An event as a frame row: its kind and agent, and the rest as `data`."""
+    data = {k: v for k, v in event.items() if k not in ("kind", "agent", "tick")}
+    return {
+        "tick": tick,
+        "time": time,
+        "kind": event["kind"],
+        "agent": event["agent"],
+        "data": data,
+    }

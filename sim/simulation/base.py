@@ -48,8 +48,10 @@ class SimulationBase:
         db: Path | None,
         seed_state: EngineSnapshot | None = None,
         checkpoint_every: int = 360,
+        source: tuple[Path, int] | None = None,
     ) -> None:
         self.engine = engine
+        self.source = source  # (run file, tick) it was opened from: the past before its log
         self._lm = lm
         self.log = log
         self.recorder = recorder

@@ -89,19 +89,23 @@ class Branching(SimulationBase):
             db=Path(db) if db is not None else None,
             seed_state=self._seed_state,
             checkpoint_every=self.checkpoint_every,
+            source=self.source,
         )
 
     def _branch_db(
         self, db: Path, log: RunLog, snap: Snapshot, seed: int, overwrite: bool
     ) -> SQLiteRecorder:
-        """A database for a fork: a copy of the parent's, or the parent's log written out."""
-        if self.db is not None and snap.tick == self.engine.tick:
-            recorder = SQLiteRecorder.branch(self.db, db, overwrite=overwrite)
-        else:
+        """A database for a fork: the parent's past (the file it was opened from, up to then,
+        and its log since), then the branch's own ticks."""
+        if self.source is None:
             recorder = SQLiteRecorder(db, self._run_row(seed), overwrite=overwrite)
-            for record in log.records:
-                recorder.write_tick(record)
-        recorder.mark_fork(str(self.db or "(in memory)"), snap.tick, seed)
+        else:
+            path, opened = self.source
+            recorder = SQLiteRecorder.branch(path, db, upto=opened, overwrite=overwrite)
+        for record in log.records:
+            recorder.write_tick(record)
+        parent = self.db or (self.source[0] if self.source else None)
+        recorder.mark_fork(str(parent or "(in memory)"), snap.tick, seed)
         recorder.checkpoint(snap.tick, snap.to_json())
         return recorder
 

@@ -148,16 +148,17 @@ class Simulation(Acting, Branching):
                     str(run_db),
                     "at",
                     f"tick {tick} is not the run's last ({run.ticks}): later ticks are recorded",
-                    "open without record=True and fork(db=...) to branch from an earlier tick",
+                    "open without record=True, then fork(db=...) to branch from that tick",
                 )
             recorder = SQLiteRecorder.resume(run_db)
         return cls(
             engine,
             lm=backend,
-            log=RunLog(),
+            log=RunLog.from_db(Path(run_db), tick),
             recorder=recorder,
             db=Path(run_db) if record else None,
             seed_state=seed_state,
+            source=(Path(run_db), tick),
         )
 
     def step(self) -> TickRecord:

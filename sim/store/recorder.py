@@ -6,7 +6,6 @@ WAL mode lets a viewer or `sim inspect` read the file while the run is still wri
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlmodel import Session, create_engine, select
 
 from sim.errors import SimInputError
 from sim.record import TickRecord
+from sim.store.branch import copy_run
 from sim.store.migrations import migrate
 from sim.store.tables import (
     CheckpointRow,
@@ -86,9 +86,9 @@ class SQLiteRecorder:
 
     @classmethod
     def branch(
-        cls, source: str | Path, path: str | Path, *, overwrite: bool = False
+        cls, source: str | Path, path: str | Path, *, upto: int, overwrite: bool = False
     ) -> SQLiteRecorder:
-        """Copy a recorded run to `path` (SQLite's online backup) and append to the copy."""
+        """Copy a recorded run's past up to tick `upto` into `path` and append to the copy."""
         target = Path(path)
         if target.exists() and target.stat().st_size > 0 and not overwrite:
             raise SimInputError(
@@ -99,10 +99,7 @@ class SQLiteRecorder:
             )
         target.unlink(missing_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-            src.backup(dst)
-        src.close()
-        dst.close()
+        copy_run(Path(source), target, upto)
         return cls.resume(target)
 
     def mark_fork(self, parent: str, fork_tick: int, seed: int) -> None:

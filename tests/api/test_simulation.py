@@ -119,3 +119,32 @@ def test_fork_of_an_unrecorded_run_writes_the_past_from_its_log(
     reopened = Simulation.open(tmp_path / "fork.db")
     assert reopened.tick == 120
     assert reopened.digest == fork.digest
+
+
+def test_an_opened_run_knows_its_past_and_its_forks_keep_it(
+    willow: World, tmp_path: Path
+) -> None:
+    db = tmp_path / "run.db"
+    run = build(willow, seed=5, db=db, checkpoint_every=60)
+    run.run(ticks=180)
+    whole = run.frames()
+    run.close()
+    opened = Simulation.open(db, at=120)
+    past = opened.frames()
+    for name in ("positions", "memories", "events", "lm_calls"):
+        expected = whole[name][whole[name]["tick"] < 120].reset_index(drop=True)
+        assert len(past[name]) == len(expected), name
+    assert (past["positions"]["tick"] < 120).all()
+    branch = opened.fork(db=tmp_path / "branch.db").run(ticks=10)
+    branch.close()
+    assert tick_rows(tmp_path / "branch.db") == list(range(130))
+    reader = RunReader(tmp_path / "branch.db")
+    try:
+        assert reader.run.parent == str(db) and reader.run.fork_tick == 120
+    finally:
+        reader.close()
+    # the branch from tick 120 continues exactly as the original run did from there
+    with sqlite3.connect(db) as con:
+        original = dict(con.execute("SELECT tick, digest FROM tick WHERE tick < 130"))
+    with sqlite3.connect(tmp_path / "branch.db") as con:
+        assert dict(con.execute("SELECT tick, digest FROM tick")) == original
