@@ -396,6 +396,21 @@ class Engine:
         self._conversations.clear()
         self.cog.events, self.cog.retrievals = [], []
 
+    def reset_world(self, snapshot: EngineSnapshot, label: str) -> None:
+        """Return what interventions changed (policy, notices, schedule, personas) to
+        `snapshot`; positions, time and minds are left as they are."""
+        state = snapshot.state
+        self.policy.set_state(state["policy"])
+        self.scheduled = [interventions.Scheduled.from_json(s) for s in state["scheduled"]]
+        self.notices = [interventions.Notice.from_json(n) for n in state["notices"]]
+        self.persona_changes = {n: dict(c) for n, c in state["persona_changes"].items()}
+        for name, agent in self.agents.items():
+            agent.set_persona(
+                self.personas[name].model_copy(update=self.persona_changes.get(name, {}))
+            )
+        self.apply_rules()
+        self.cog.emit("reset", "", to=label, world=True)
+
     def apply_rules(self) -> None:
         """Show the policy's standing rules to every agent (they enter every prompt)."""
         rules = tuple(self.policy.rules)

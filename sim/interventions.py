@@ -176,7 +176,8 @@ class ClosePlace(Intervention):
         """Mark the area closed and add the closure to the rules."""
         area = area_of(engine, self.place)
         engine.policy.closed.add(area)
-        reason = f" {self.reason.rstrip('.')}." if self.reason else ""
+        text = self.reason.strip().rstrip(".")
+        reason = f" {text[:1].upper()}{text[1:]}." if text else ""
         engine.policy.rules.append(f"{area} is closed.{reason}")
         engine.apply_rules()
 

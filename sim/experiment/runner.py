@@ -64,6 +64,25 @@ class Replicate:
     failure: str = ""
 
 
+class ArmView:
+    """A simulation as one arm's outcomes see it: `frames()` from the arm's first tick.
+
+    In a paired design the fork shares its base's past, and in a within-agent design one world
+    holds several arms; outcomes measure only what happened during the arm itself.
+    """
+
+    def __init__(self, sim: Simulation, since: int) -> None:
+        self._sim = sim
+        self._since = since
+
+    def frames(self) -> dict[str, Any]:
+        """The arm's frames."""
+        return self._sim.frames(since=self._since)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sim, name)
+
+
 def arm_label(condition: str, replicate: int) -> str:
     """The name of an arm's run database and of its row in the report."""
     return f"{condition}-r{replicate}"
@@ -136,12 +155,13 @@ def _arm(
 ) -> Arm:
     """Apply a condition, run it, measure every outcome, and keep the arm's record."""
     label = arm_label(condition, result.replicate)
-    start, before = sim.now, dict(sim.lm_stats)
+    start, before, first_tick = sim.now, dict(sim.lm_stats), sim.tick
     experiment.conditions[condition].apply(sim)
     sim.run(hours=hours)
     _check_lm(sim, label)
+    arm = ArmView(sim, first_tick)
     for outcome in experiment.outcomes:
-        values = outcome.measure(sim)
+        values = outcome.measure(arm)  # type: ignore[arg-type]
         for unit, value in sorted(values.items()):
             result.results.append(
                 {"replicate": result.replicate, "condition": condition, "unit": str(unit),
@@ -151,7 +171,7 @@ def _arm(
             times = [start + k * 3600 for k in range(math.floor(hours) + 1)]
             if times[-1] < sim.now:
                 times.append(sim.now)
-            for t, value in zip(times, outcome.timeline(sim, times), strict=True):
+            for t, value in zip(times, outcome.timeline(arm, times), strict=True):  # type: ignore[arg-type]
                 result.timelines.append(
                     {"replicate": result.replicate, "condition": condition,
                      "outcome": outcome.name, "hours": (t - start) / 3600, "value": value}
@@ -222,7 +242,7 @@ def _within(experiment: Experiment, result: Replicate, options: RunOptions) -> N
         order.reverse()
     for i, name in enumerate(order):
         if i:
-            sim.reset(to=start)
+            sim.reset(to=start, world=True)
         record = _arm(sim, experiment, name, result, _hours(experiment, options))
         record.db = f"runs/{label}.db"
         result.arms.append(record)

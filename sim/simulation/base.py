@@ -12,7 +12,7 @@ from sim.agent import Agent
 from sim.clock import label
 from sim.engine import Engine, EngineSnapshot
 from sim.llm.wrappers import CachingLM
-from sim.runlog import RunLog, TeeRecorder
+from sim.runlog import FRAME_COLUMNS, RunLog, TeeRecorder
 from sim.store.recorder import SQLiteRecorder
 from sim.types import JSON
 
@@ -107,9 +107,14 @@ class SimulationBase:
             self.recorder.checkpoint(0, self._seed_state.to_json())
 
     # Results ----------------------------------------------------------------------------
-    def frames(self) -> dict[str, pd.DataFrame]:
+    def frames(self, since: int | None = None) -> dict[str, pd.DataFrame]:
         """The run as pandas DataFrames: agents, positions, memories, events, conversations,
-        lm_calls and surveys (columns in `sim.runlog.FRAME_COLUMNS`)."""
+        lm_calls and surveys (columns in `sim.runlog.FRAME_COLUMNS`).
+
+        With `since` (a tick), only what happened from then on: each agent's position at that
+        tick and its moves after, and as memories what each agent remembers now (its current
+        stream, so that a reset agent does not count what it forgot).
+        """
         self.engine.flush()
         agents = [
             {"agent": n, "place": f.place, "action": f.action, "x": f.tile[0], "y": f.tile[1],
@@ -118,7 +123,27 @@ class SimulationBase:
         ]  # fmt: skip
         frames = {"agents": pd.DataFrame(agents)}
         frames.update({name: self.log.frame(name) for name in self.log.rows})
+        if since is None:
+            return frames
+        for name, frame in frames.items():
+            if name not in ("agents", "positions", "memories"):
+                frames[name] = frame[frame["tick"] >= since].reset_index(drop=True)
+        moves = frames["positions"]
+        before = moves[moves["tick"] < since].groupby("agent").tail(1)
+        frames["positions"] = pd.concat([before, moves[moves["tick"] >= since]], ignore_index=True)
+        frames["memories"] = self._current_memories()
         return frames
+
+    def _current_memories(self) -> pd.DataFrame:
+        """Every agent's current memory stream as rows of the `memories` frame."""
+        clock = self.engine.clock
+        rows = [
+            {**r.to_json(), "agent": name, "generation": self.engine.generations[name],
+             "tick": max(0, (r.created - clock.start) // clock.tick_seconds)}
+            for name, agent in self.engine.agents.items()
+            for r in agent.memory.records
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=list(FRAME_COLUMNS["memories"]))
 
     def summary(self) -> JSON:
         """Counts for an end-of-run summary: agents' memories, LM totals and the digest."""

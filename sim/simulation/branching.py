@@ -126,10 +126,19 @@ class Branching(SimulationBase):
         )
 
     def reset(
-        self, agents: str | Sequence[str] | None = None, *, to: str | Snapshot = "seed"
+        self,
+        agents: str | Sequence[str] | None = None,
+        *,
+        to: str | Snapshot = "seed",
+        world: bool = False,
     ) -> Self:
         """Return agents' minds (memory, plans, cooldowns, pending observations) to their seed
-        state or to a snapshot; the rest of the world goes on."""
+        state or to a snapshot; the rest of the world goes on.
+
+        With `world=True`, what interventions changed (rules, closures, hours, notices, the
+        schedule of interventions, persona changes) returns to that moment too, so a
+        within-agent design can take the same agents through a second condition cleanly.
+        """
         names = self._names(agents)
         self._prepared()
         self.engine.flush()
@@ -141,6 +150,8 @@ class Branching(SimulationBase):
         else:
             raise SimInputError("reset", "to", f"unknown target {to!r}", 'use "seed" or a Snapshot')
         self.engine.reset_agents(names, state, tag)
+        if world:
+            self.engine.reset_world(state, tag)
         self.engine.flush()
         return self
 

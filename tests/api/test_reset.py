@@ -90,3 +90,33 @@ def test_a_reset_in_a_fork_leaves_the_parent_alone(sim: Simulation) -> None:
     fork_state = fork.engine.get_state()
     sim.reset(to="seed")
     assert fork.engine.get_state() == fork_state
+
+
+def test_a_world_reset_also_undoes_interventions(willow: World) -> None:
+    sim = Simulation.build(willow, lm="fake", seed=2).run(ticks=20)
+    start = sim.snapshot()
+    sim.add_rule("Masks are required in shops.")
+    sim.close_place("Juniper Cafe")
+    sim.set_persona("Maya Torres", current_status="worried about the new rule")
+    sim.whisper("Theo Okafor", "The library closes early today.", importance=4, at="day 1 12:00")
+    sim.run(ticks=10)
+    sim.reset(to=start, world=True)
+    assert sim.engine.policy.get_state() == start.engine.state["policy"]
+    assert sim.engine.scheduled == []
+    assert "Masks" not in sim.agents["Theo Okafor"].identity()
+    assert sim.agents["Maya Torres"].persona == sim.engine.personas["Maya Torres"]
+    assert sim.tick == 30  # time goes on
+
+
+def test_frames_since_a_tick_hold_only_what_happened_after_it(willow: World) -> None:
+    sim = Simulation.build(willow, lm="fake", seed=2).run(ticks=60)
+    start = sim.snapshot()
+    sim.run(ticks=60)
+    sim.reset(to=start)
+    sim.run(ticks=30)
+    frames = sim.frames(since=120)
+    assert (frames["events"]["tick"] >= 120).all() and (frames["lm_calls"]["tick"] >= 120).all()
+    first = frames["positions"].groupby("agent")["tick"].min()
+    assert set(first.index) == set(sim.agents) and (first < 120).all()  # where each one stood
+    remembered = frames["memories"].groupby("agent").size().to_dict()
+    assert remembered == {name: len(a.memory) for name, a in sim.agents.items()}
