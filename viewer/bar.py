@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 BAR_H = 70
 PANEL_W = 400
 MARGIN = 16
-MARK_COLORS = {"conversation": (110, 170, 255), "reflection": (200, 120, 255)}
+MARK_COLORS = {
+    "conversation": (110, 170, 255),
+    "reflection": (200, 120, 255),
+    "intervention": (255, 150, 40),  # what an experimenter did: stands out from the agents' own
+    "reset": (230, 70, 70),
+}
 OTHER_MARK = (255, 170, 60)
 HOUR_STEPS = (600, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 HELP = "space play · ,/. step · [/] speed · wheel zoom · right-drag pan · F fit · click agent"

@@ -191,7 +191,9 @@ def event_panel(model: Timeline, source: RunSource, mark: Mark) -> Panel:
         lines.append(Line(f"asked: {e.get('question', '')}", "dim"))
         lines += [Line(f"because: {t}", "quote") for t in _evidence(source, mark.agent, e)]
     else:
-        skip = {"tick", "kind", "agent"}
+        if mark.kind == "intervention":
+            lines.append(Line(str(e.get("description", "")), "now"))
+        skip = {"tick", "kind", "agent", "description"}
         for k, v in e.items():
             if k not in skip:
                 text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)

@@ -143,9 +143,12 @@ def experiment_command(
     replay: Annotated[
         Path | None, typer.Option(help="reproduce an earlier --out directory with no LM")
     ] = None,
+    price: Annotated[
+        str | None, typer.Option(help="USD per million prompt,completion tokens, e.g. 0.15,0.60")
+    ] = None,
 ) -> None:
     """Run an experiment's conditions and replicates and write report.md, plots and CSVs."""
-    from sim.cli.experiment_cmd import experiment
+    from sim.cli.experiment_cmd import experiment, parse_price
     from sim.experiment.runner import RunOptions
 
     if hours is not None and not 0 <= hours <= 24 * 30:
@@ -161,6 +164,7 @@ def experiment_command(
         replay=replay,
         base_url=base_url,
         api_key=api_key,
+        price=parse_price(price),
     )
     experiment(script, options, Console())
 

@@ -19,7 +19,7 @@ import pandas as pd
 from sim.errors import SimInputError
 from sim.experiment.design import DESIGNS, Experiment, load_experiment
 from sim.experiment.report import ReportSpec, write_report
-from sim.experiment.runner import Replicate, RunOptions, run_all
+from sim.experiment.runner import Replicate, RunOptions, Watch, run_all
 from sim.experiment.stats import Effect, analyse
 
 PACKAGES = ("sim", "numpy", "pandas", "scipy", "matplotlib", "pydantic", "networkx", "xllamacpp")
@@ -53,6 +53,7 @@ def replay_options(options: RunOptions, script: str) -> RunOptions:
         seed=int(recorded["seed"]),
         embedder=recorded["embedder"],
         lm=recorded["lm"],
+        price=tuple(recorded["price"]) if recorded.get("price") else None,
     )
 
 
@@ -60,8 +61,12 @@ def run_experiment(
     script: str | Path,
     options: RunOptions,
     on_done: Callable[[Replicate], None] | None = None,
+    watch: Watch | None = None,
 ) -> dict[str, Path]:
-    """Run (or replay) an experiment script and write its report; returns the files written."""
+    """Run (or replay) an experiment script and write its report; returns the files written.
+
+    `on_done` hears of each finished replicate and `watch` of every tick of a serial run.
+    """
     script = str(script)
     if options.replay is not None:
         options = replay_options(options, script)
@@ -69,7 +74,7 @@ def run_experiment(
     hours = experiment.hours if options.hours is None else options.hours
     embedder = options.embedder or ("hash" if options.lm == "fake" else "minilm")
     options = dataclasses.replace(options, hours=hours, embedder=embedder)
-    replicates = run_all(script, options, on_done)
+    replicates = run_all(script, options, on_done, watch)
     kept = [r for r in replicates if not r.failure]
     results = pd.DataFrame([row for r in kept for row in r.results], columns=RESULT_COLUMNS)
     timelines = pd.DataFrame([row for r in kept for row in r.timelines], columns=TIMELINE_COLUMNS)
@@ -95,13 +100,25 @@ def run_experiment(
         lm=options.lm if options.replay is None else f"{options.lm} (replayed)",
         judge=_judges(experiment),
         tokens={a.label: a.tokens for a in arms},
-        cost_usd=None,
+        cost_usd=cost(options, [a.tokens for a in arms]),
         digests={a.label: a.digest[:16] for a in arms},
         runs={a.label: a.db for a in arms},
         failures=[r.failure for r in replicates if r.failure],
     )
     manifest = _manifest(experiment, options, replicates)
     return write_report(options.out, spec, results, timelines, effects, manifest)
+
+
+LOCAL = ("fake", "embedded")  # backends that run here and cost nothing
+
+
+def cost(options: RunOptions, tokens: list[dict[str, int]]) -> float | None:
+    """What the tokens cost at `--price` (USD per million); 0 on a local model, else unknown."""
+    if options.price is None:
+        return 0.0 if options.lm in LOCAL else None
+    prompt = sum(t.get("prompt", 0) for t in tokens)
+    completion = sum(t.get("completion", 0) for t in tokens)
+    return (prompt * options.price[0] + completion * options.price[1]) / 1e6
 
 
 def _judges(experiment: Experiment) -> str:
@@ -135,6 +152,7 @@ def _manifest(
             "seed": options.seed,
             "lm": options.lm,
             "embedder": options.embedder,
+            "price": list(options.price) if options.price else None,
         },
         "packages": versions,
         "git_commit": _commit(),

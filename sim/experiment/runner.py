@@ -37,6 +37,10 @@ class RunOptions:
     replay: Path | None = None
     base_url: str | None = None
     api_key: str | None = None
+    price: tuple[float, float] | None = None  # USD per million prompt, completion tokens
+
+
+Watch = Callable[[str, Simulation], None]  # (arm label, its simulation) after every tick
 
 
 @dataclass
@@ -88,15 +92,20 @@ def arm_label(condition: str, replicate: int) -> str:
     return f"{condition}-r{replicate}"
 
 
-def run_replicate(script: str, replicate: int, options: RunOptions) -> Replicate:
-    """Run every condition of one replicate; an LM outage marks it failed, bad input raises."""
+def run_replicate(
+    script: str, replicate: int, options: RunOptions, watch: Watch | None = None
+) -> Replicate:
+    """Run every condition of one replicate; an LM outage marks it failed, bad input raises.
+
+    `watch` is called after every tick of every arm (serial runs show progress with it).
+    """
     experiment = load_experiment(script)
     seed = derive_seed(options.seed, "replicate", replicate)
     result = Replicate(replicate, seed)
     (options.out / "runs").mkdir(parents=True, exist_ok=True)
     run = {"paired": _paired, "independent": _independent, "within": _within}[experiment.design]
     try:
-        run(experiment, result, options)
+        run(experiment, result, options, watch)
     except SimInputError:
         raise
     except Exception as exc:  # an arm that breaks (outage, crash) fails its replicate only
@@ -151,13 +160,18 @@ def _hours(experiment: Experiment, options: RunOptions) -> float:
 
 
 def _arm(
-    sim: Simulation, experiment: Experiment, condition: str, result: Replicate, hours: float
+    sim: Simulation,
+    experiment: Experiment,
+    condition: str,
+    result: Replicate,
+    hours: float,
+    watch: Watch | None,
 ) -> Arm:
     """Apply a condition, run it, measure every outcome, and keep the arm's record."""
     label = arm_label(condition, result.replicate)
     start, before, first_tick = sim.now, dict(sim.lm_stats), sim.tick
     experiment.conditions[condition].apply(sim)
-    sim.run(hours=hours)
+    sim.run(hours=hours, progress=(lambda s: watch(label, s)) if watch else False)
     _check_lm(sim, label)
     arm = ArmView(sim, first_tick)
     for outcome in experiment.outcomes:
@@ -199,7 +213,9 @@ def _db(options: RunOptions, label: str) -> Path:
     return options.out / "runs" / f"{label}.db"
 
 
-def _paired(experiment: Experiment, result: Replicate, options: RunOptions) -> None:
+def _paired(
+    experiment: Experiment, result: Replicate, options: RunOptions, watch: Watch | None
+) -> None:
     """One base per replicate, forked once per condition: the same agents, the same past."""
     control = arm_label(experiment.control, result.replicate)
     base = _build(experiment, options, result.seed, control)
@@ -209,13 +225,15 @@ def _paired(experiment: Experiment, result: Replicate, options: RunOptions) -> N
         label = arm_label(name, result.replicate)
         lm = None if name == experiment.control else _replay(options, label)
         arm = base.fork(db=_db(options, label), lm=lm, overwrite=True)
-        record = _arm(arm, experiment, name, result, _hours(experiment, options))
+        record = _arm(arm, experiment, name, result, _hours(experiment, options), watch)
         record.db = f"runs/{label}.db"
         arm.close()
         result.arms.append(record)
 
 
-def _independent(experiment: Experiment, result: Replicate, options: RunOptions) -> None:
+def _independent(
+    experiment: Experiment, result: Replicate, options: RunOptions, watch: Watch | None
+) -> None:
     """Each condition is a world of its own with its own seed."""
     for name in _ordered(experiment):
         label = arm_label(name, result.replicate)
@@ -223,13 +241,15 @@ def _independent(experiment: Experiment, result: Replicate, options: RunOptions)
         sim = _build(experiment, options, seed, label, _db(options, label))
         _check(experiment, sim)
         sim.run(hours=experiment.warmup_hours)
-        record = _arm(sim, experiment, name, result, _hours(experiment, options))
+        record = _arm(sim, experiment, name, result, _hours(experiment, options), watch)
         record.db = f"runs/{label}.db"
         sim.close()
         result.arms.append(record)
 
 
-def _within(experiment: Experiment, result: Replicate, options: RunOptions) -> None:
+def _within(
+    experiment: Experiment, result: Replicate, options: RunOptions, watch: Watch | None
+) -> None:
     """Every agent goes through every condition, its memory reset in between; the order of
     conditions alternates across replicates so that order effects cancel."""
     label = f"within-r{result.replicate}"
@@ -243,7 +263,7 @@ def _within(experiment: Experiment, result: Replicate, options: RunOptions) -> N
     for i, name in enumerate(order):
         if i:
             sim.reset(to=start, world=True)
-        record = _arm(sim, experiment, name, result, _hours(experiment, options))
+        record = _arm(sim, experiment, name, result, _hours(experiment, options), watch)
         record.db = f"runs/{label}.db"
         result.arms.append(record)
     sim.close()
@@ -255,14 +275,20 @@ def _ordered(experiment: Experiment) -> list[str]:
 
 
 def run_all(
-    script: str, options: RunOptions, on_done: Callable[[Replicate], None] | None = None
+    script: str,
+    options: RunOptions,
+    on_done: Callable[[Replicate], None] | None = None,
+    watch: Watch | None = None,
 ) -> list[Replicate]:
-    """Run every replicate, in parallel processes when `jobs` > 1; results in replicate order."""
+    """Run every replicate, in parallel processes when `jobs` > 1; results in replicate order.
+
+    `watch` sees every tick of a serial run; parallel runs report per finished replicate only.
+    """
     numbers = range(1, options.replicates + 1)
     done: list[Replicate] = []
     if options.jobs <= 1:
         for r in numbers:
-            done.append(run_replicate(script, r, options))
+            done.append(run_replicate(script, r, options, watch))
             if on_done:
                 on_done(done[-1])
         return done

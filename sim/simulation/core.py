@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -177,17 +177,23 @@ class Simulation(Acting, Branching):
         *,
         ticks: int | None = None,
         until: str | int | None = None,
-        progress: bool = False,
+        progress: bool | Callable[[Simulation], None] = False,
     ) -> Simulation:
-        """Run for game `hours`, a number of `ticks`, or `until` a game time ("day 2 08:00")."""
+        """Run for game `hours`, a number of `ticks`, or `until` a game time ("day 2 08:00").
+
+        `progress=True` shows a bar (game time, ticks/s, LM calls, tokens); a function is called
+        after every tick instead, for callers that draw their own.
+        """
         total = self.ticks_for(hours, ticks, until)
-        if progress:
+        if progress is True:
             from sim.progress import run_with_progress
 
             run_with_progress(self, total)
         else:
             for _ in range(total):
                 self.step()
+                if callable(progress):
+                    progress(self)
         self.status = "ready"
         return self
 
