@@ -164,10 +164,12 @@ def _arm(
     experiment: Experiment,
     condition: str,
     result: Replicate,
-    hours: float,
+    options: RunOptions,
     watch: Watch | None,
-) -> Arm:
-    """Apply a condition, run it, measure every outcome, and keep the arm's record."""
+    db_label: str,
+) -> None:
+    """Apply a condition, run it, measure every outcome, and add the arm's record."""
+    hours = _hours(experiment, options)
     label = arm_label(condition, result.replicate)
     start, before, first_tick = sim.now, dict(sim.lm_stats), sim.tick
     experiment.conditions[condition].apply(sim)
@@ -196,7 +198,10 @@ def _arm(
         "prompt": after["prompt_tokens"] - before["prompt_tokens"],
         "completion": after["completion_tokens"] - before["completion_tokens"],
     }
-    return Arm(label, condition, result.replicate, sim.engine.seed, sim.digest, "", tokens)
+    db = f"runs/{db_label}.db"
+    result.arms.append(
+        Arm(label, condition, result.replicate, sim.engine.seed, sim.digest, db, tokens)
+    )
 
 
 def _check_lm(sim: Simulation, label: str) -> None:
@@ -225,10 +230,8 @@ def _paired(
         label = arm_label(name, result.replicate)
         lm = None if name == experiment.control else _replay(options, label)
         arm = base.fork(db=_db(options, label), lm=lm, overwrite=True)
-        record = _arm(arm, experiment, name, result, _hours(experiment, options), watch)
-        record.db = f"runs/{label}.db"
+        _arm(arm, experiment, name, result, options, watch, label)
         arm.close()
-        result.arms.append(record)
 
 
 def _independent(
@@ -241,10 +244,8 @@ def _independent(
         sim = _build(experiment, options, seed, label, _db(options, label))
         _check(experiment, sim)
         sim.run(hours=experiment.warmup_hours)
-        record = _arm(sim, experiment, name, result, _hours(experiment, options), watch)
-        record.db = f"runs/{label}.db"
+        _arm(sim, experiment, name, result, options, watch, label)
         sim.close()
-        result.arms.append(record)
 
 
 def _within(
@@ -263,9 +264,7 @@ def _within(
     for i, name in enumerate(order):
         if i:
             sim.reset(to=start, world=True)
-        record = _arm(sim, experiment, name, result, _hours(experiment, options), watch)
-        record.db = f"runs/{label}.db"
-        result.arms.append(record)
+        _arm(sim, experiment, name, result, options, watch, label)
     sim.close()
 
 
