@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field
 
 from sim.clock import DAY
 from sim.errors import SimInputError
+from sim.interventions.base import Intervention, Notice, area_of, check_agents, game_time, tell
 from sim.types import JSON
 
 if TYPE_CHECKING:
     from sim.engine import Engine
-from sim.interventions.base import Intervention, Notice, area_of, check_agents, game_time, tell
 
 
 class Whisper(Intervention):

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.clock import label
+from sim.interventions.base import Intervention, game_time
+from sim.interventions.kinds import parse
 from sim.types import JSON, GameSeconds
 
 if TYPE_CHECKING:
     from sim.engine import Engine
-from sim.interventions.base import Intervention, game_time
-from sim.interventions.kinds import parse
 
 
 @dataclass(frozen=True)
