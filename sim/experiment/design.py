@@ -85,6 +85,7 @@ class Experiment:
     personas: str | None = None
     title: str = ""
     base_dir: Path = field(default_factory=Path)  # the script's folder (paths resolve there)
+    script: str = "experiment"  # the script's path, for error messages
 
     def __post_init__(self) -> None:
         where = f"experiment {self.name!r}"
@@ -135,4 +136,5 @@ def load_experiment(script: str | Path) -> Experiment:
         )  # fmt: skip
     if experiment.base_dir == Path():
         object.__setattr__(experiment, "base_dir", path.resolve().parent)
+    object.__setattr__(experiment, "script", str(path))
     return experiment

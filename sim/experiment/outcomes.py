@@ -61,6 +61,19 @@ def conversations(name: str = "conversations") -> Outcome:
     )
 
 
+def talk_degree(name: str = "talk_degree") -> Outcome:
+    """The share of the others an agent talked with; its mean over agents is the density of
+    the who-talked-with network."""
+
+    def measure(sim: Simulation) -> pd.Series:
+        frames = sim.frames()
+        graph = metrics.talk_graph(frames)
+        others = max(1, graph.number_of_nodes() - 1)
+        return pd.Series({n: graph.degree(n) / others for n in graph.nodes}, name=name)
+
+    return Outcome(name, measure, "share of the others talked with (mean: network density)")
+
+
 def knows(name: str, keywords: str | list[str]) -> Outcome:
     """The cheap text-match proxy for knowing a fact, with its diffusion curve over time."""
 

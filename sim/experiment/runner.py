@@ -150,9 +150,14 @@ def _replay(options: RunOptions, label: str) -> ReplayLM | None:
 
 def _check(experiment: Experiment, sim: Simulation) -> None:
     """Check every condition's interventions against the world before anything runs."""
-    for condition in experiment.conditions.values():
-        for intervention in condition.interventions:
-            intervention.check(sim.engine)
+    for name, condition in experiment.conditions.items():
+        for i, intervention in enumerate(condition.interventions):
+            try:
+                intervention.check(sim.engine)
+            except SimInputError as exc:
+                raise SimInputError(
+                    experiment.script, f"conditions.{name}[{i}].{exc.field}", exc.problem, exc.fix
+                ) from None
 
 
 def _hours(experiment: Experiment, options: RunOptions) -> float:

@@ -12,6 +12,7 @@ from sim import interventions as iv
 from sim.cognition.context import Cognition
 from sim.cognition.interview import ask
 from sim.cognition.survey import answer
+from sim.errors import SimInputError
 from sim.runlog import FRAME_COLUMNS
 from sim.simulation.base import SimulationBase
 from sim.survey.files import survey_from
@@ -114,6 +115,29 @@ class Acting(SimulationBase):
         self.engine.flush()
         columns = list(FRAME_COLUMNS["surveys"])
         return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+
+    def panel(
+        self,
+        instrument: Survey | Question | Sequence[Question] | str | Path,
+        at: Sequence[str | int],
+        *,
+        agents: str | Sequence[str] | None = None,
+        stateful: bool = False,
+    ) -> pd.DataFrame:
+        """Run on, asking the same survey at each game time in `at` (a panel, one wave each).
+
+        Times are "HH:MM", "day N HH:MM" or game seconds, in order; each wave is labelled with
+        its time. Returns every wave's answers in one frame.
+        """
+        waves = []
+        for when in at:
+            t = iv.game_time(when, "at", self.engine.now)
+            if t < self.engine.now:
+                raise SimInputError("panel", "at", f"{when!r} is already past", "give later times")
+            self.run(until=t)  # type: ignore[attr-defined]
+            waves.append(self.survey(instrument, agents=agents, stateful=stateful,
+                                     wave=self.time_label))  # fmt: skip
+        return pd.concat(waves, ignore_index=True)
 
     def _cog(self) -> Cognition:
         """The cognition services, set to the current tick and time."""

@@ -148,3 +148,13 @@ def test_an_opened_run_knows_its_past_and_its_forks_keep_it(
         original = dict(con.execute("SELECT tick, digest FROM tick WHERE tick < 130"))
     with sqlite3.connect(tmp_path / "branch.db") as con:
         assert dict(con.execute("SELECT tick, digest FROM tick")) == original
+
+
+def test_a_panel_asks_the_same_question_at_each_wave(willow: World) -> None:
+    from sim.survey.instruments import Likert
+
+    sim = build(willow, seed=1)
+    answers = sim.panel(Likert("I feel at home on Willow Lane."), at=["07:30", "08:00"])
+    assert list(answers.groupby("wave").size()) == [3, 3]
+    assert sorted(set(answers["wave"])) == ["day 1 07:30", "day 1 08:00"]
+    assert sim.time_label == "day 1 08:00"

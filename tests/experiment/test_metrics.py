@@ -214,3 +214,14 @@ def test_metrics_on_a_run_with_no_rows_are_zero(frames) -> None:
     assert _values(conversation_counts(empty)) == [0] * 4
     assert _values(knows_text(empty, "party")) == [0.0] * 4
     assert density(talk_graph(empty)) == 0.0
+
+
+def test_talk_degree_averages_to_the_talk_network_density() -> None:
+    from sim.experiment.outcomes import talk_degree
+    from sim.simulation import Simulation
+
+    sim = Simulation.build("worlds/willow", lm="fake", seed=3).run(hours=2)
+    values = talk_degree().measure(sim)
+    assert set(values.index) == set(sim.agents)
+    graph = talk_graph(sim.frames())
+    assert abs(values.mean() - density(graph)) < 1e-12
