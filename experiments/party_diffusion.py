@@ -4,7 +4,8 @@ Ruth Hartley is planning Walter's surprise 75th birthday party at The Lantern Ta
 she and Sam Adeyemi know. In the control, news spreads by word of mouth alone; the treatment
 also pins a notice on the Bluebird Cafe's board for the day. We measure who knows about the
 party over the day (a text-match proxy on memories), who says they have heard of it when asked
-(an interview that must cite a memory), and who turns up at the Lantern in the evening.
+(an interview that must cite a memory), who turns up at the Lantern in the evening, and how
+dense the who-talked-with network grows (the mean of each agent's share of others met).
 
     sim experiment experiments/party_diffusion.py --replicates 5 --hours 12 --out results/party
 """
