@@ -97,7 +97,7 @@ def run_experiment(
         hours=hours,
         world=experiment.world,
         seeds={f"r{r.replicate}": r.seed for r in replicates},
-        lm=options.lm if options.replay is None else f"{options.lm} (replayed)",
+        lm=options.lm,
         judge=_judges(experiment),
         tokens={a.label: a.tokens for a in arms},
         cost_usd=cost(options, [a.tokens for a in arms]),

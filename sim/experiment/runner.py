@@ -21,6 +21,7 @@ from sim.simulation import Simulation
 from sim.store.reader import RunReader
 
 FAILING_SHARE = 0.5  # an arm whose LM falls back on more asks than this has failed
+OUTAGE_CHECK_TICKS = 30  # how often a running arm looks at its fallback share
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,16 @@ def _arm(
     label = arm_label(condition, result.replicate)
     start, before, first_tick = sim.now, dict(sim.lm_stats), sim.tick
     experiment.conditions[condition].apply(sim)
-    sim.run(hours=hours, progress=(lambda s: watch(label, s)) if watch else False)
+
+    def each_tick(s: Simulation) -> None:
+        if s.tick % OUTAGE_CHECK_TICKS == 0:
+            _check_lm(
+                s, label
+            )  # an outage stops the arm early instead of running on canned answers
+        if watch is not None:
+            watch(label, s)
+
+    sim.run(hours=hours, progress=each_tick)
     _check_lm(sim, label)
     arm = ArmView(sim, first_tick)
     for outcome in experiment.outcomes:

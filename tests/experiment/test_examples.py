@@ -11,6 +11,9 @@ from sim.errors import SimInputError
 from sim.experiment.design import load_experiment
 from sim.experiment.execute import run_experiment
 from sim.experiment.runner import RunOptions
+from sim.llm.fake import FakeLM
+from sim.llm.protocol import LMError
+from sim.rng import derive_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ["party_diffusion", "mask_policy", "framing"]
@@ -78,3 +81,30 @@ def test_a_bad_script_is_one_line(tmp_path: Path) -> None:
     )
     with pytest.raises(SimInputError, match="Nobody"):
         run_experiment(script, RunOptions(out=tmp_path / "o", lm="fake", replicates=1))
+
+
+class _Down:
+    """A backend whose server is gone: every call is a transport error."""
+
+    name = "down"
+
+    def complete(self, request: object) -> object:
+        raise LMError("connection refused")
+
+
+def test_an_lm_outage_fails_its_replicate_and_the_report_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outage = derive_seed(0, "replicate", 2)
+
+    def make_lm(spec: str, *, seed: int = 0, **_: object) -> object:
+        return _Down() if seed == outage else FakeLM(seed)
+
+    monkeypatch.setattr("sim.assembly.make_lm", make_lm)
+    written = run_experiment(
+        ROOT / "experiments" / "framing.py", RunOptions(out=tmp_path, replicates=2, lm="fake")
+    )
+    results = pd.read_csv(written["results"])
+    assert set(results["replicate"]) == {1}  # the failed replicate is left out, the other kept
+    report = written["report"].read_text()
+    assert "replicate 2" in report and "LM failed" in report and "excluded" in report
