@@ -47,7 +47,7 @@ def test_replay_reproduces_the_numbers_without_an_lm(tmp_path: Path) -> None:
         script,
         RunOptions(out=tmp_path / "b", lm="embedded", replay=tmp_path / "a"),
     )
-    for key in ("results", "effects"):
+    for key in ("results", "effects", "report", "manifest", "outcome_plot"):
         assert first[key].read_bytes() == again[key].read_bytes(), key
 
 
