@@ -108,3 +108,13 @@ def test_an_lm_outage_fails_its_replicate_and_the_report_says_so(
     assert set(results["replicate"]) == {1}  # the failed replicate is left out, the other kept
     report = written["report"].read_text()
     assert "replicate 2" in report and "LM failed" in report and "excluded" in report
+
+
+def test_parallel_replicates_give_the_same_results_as_serial(tmp_path: Path) -> None:
+    script = ROOT / "experiments" / "framing.py"
+    serial = run_experiment(script, RunOptions(out=tmp_path / "s", replicates=2, lm="fake"))
+    parallel = run_experiment(
+        script, RunOptions(out=tmp_path / "p", replicates=2, lm="fake", jobs=2)
+    )
+    for key in ("results", "effects", "report"):
+        assert serial[key].read_bytes() == parallel[key].read_bytes(), key
