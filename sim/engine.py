@@ -94,6 +94,7 @@ class Engine:
         self.clock = Clock(world.tick_seconds, world.start)
         self.config = config or CognitionConfig(reflection_budget=world.reflection_budget)
         self.recorder = recorder
+        self.checkpoint_every = 0  # ticks between checkpoints written with a tick (0: never)
         self._calls: list[LMCallRecord] = []
         self._conversations: list[JSON] = []
         self.lm = StructuredLM(lm, sink=self._calls.append)
@@ -188,6 +189,8 @@ class Engine:
                 agent.known_places.add(place)
         record = self._record(tick, now)
         self.tick += 1
+        every = self.checkpoint_every
+        self._write(record, self.get_state() if every and self.tick % every == 0 else None)
         return record
 
     def _groups(self, decisions: dict[str, Decision], available: frozenset[str]) -> list[list[str]]:
@@ -295,16 +298,22 @@ class Engine:
         self._conversations, self.cog.events, self.cog.retrievals = [], [], []
         self._calls.clear()
         self.digest = record.digest = chain_digest(self.digest, record.log_entry())
-        if self.recorder is not None:
-            self.recorder.write_tick(record)
         return record
+
+    def _write(self, record: TickRecord, checkpoint: JSON | None = None) -> None:
+        """Hand a record (and the state after it, when a checkpoint is due) to the recorder,
+        which stores both in one transaction: a crash never leaves half a tick."""
+        if self.recorder is not None:
+            self.recorder.write_tick(record, checkpoint)
 
     def flush(self) -> TickRecord | None:
         """Record what happened since the last tick (memories, events, LM calls), if anything."""
         pending = self._calls or self.cog.events or self.cog.retrievals or self._conversations
         if not pending and all(len(a.memory) == self._marks[n] for n, a in self.agents.items()):
             return None
-        return self._record(self.tick, self.now, interlude=True)
+        record = self._record(self.tick, self.now, interlude=True)
+        self._write(record)
+        return record
 
     # Running ----------------------------------------------------------------------------
     def time_label(self) -> str:

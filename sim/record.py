@@ -49,8 +49,8 @@ def chain_digest(previous: str, entry: JSON) -> str:
 class Recorder(Protocol):
     """Where a run goes: the SQLite store, or nothing in tests."""
 
-    def write_tick(self, record: TickRecord) -> None:
-        """Persist one tick atomically."""
+    def write_tick(self, record: TickRecord, checkpoint: JSON | None = None) -> None:
+        """Persist one tick atomically, with the engine state after it when one is given."""
         ...
 
     def checkpoint(self, tick: int, state: JSON) -> None:

@@ -103,8 +103,8 @@ class RunLog:
         log.rows = {name: list(rows) for name, rows in self.rows.items()}
         return log
 
-    def write_tick(self, record: TickRecord) -> None:
-        """Keep the record and split it into frame rows."""
+    def write_tick(self, record: TickRecord, checkpoint: JSON | None = None) -> None:
+        """Keep the record and split it into frame rows (checkpoints live in the database)."""
         self.records.append(record)
         tick, time = record.tick, record.time
         for agent, f in record.frames.items():
@@ -146,10 +146,10 @@ class TeeRecorder:
     def __init__(self, *recorders: Any) -> None:
         self.recorders = recorders
 
-    def write_tick(self, record: TickRecord) -> None:
+    def write_tick(self, record: TickRecord, checkpoint: JSON | None = None) -> None:
         """Write to each recorder in turn."""
         for recorder in self.recorders:
-            recorder.write_tick(record)
+            recorder.write_tick(record, checkpoint)
 
     def checkpoint(self, tick: int, state: JSON) -> None:
         """Checkpoint in each recorder."""

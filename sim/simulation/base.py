@@ -60,6 +60,7 @@ class SimulationBase:
         self.checkpoint_every = checkpoint_every
         self.status = "ready"
         engine.recorder = TeeRecorder(*([recorder] if recorder else []), log)
+        engine.checkpoint_every = checkpoint_every if recorder else 0
 
     # Running ----------------------------------------------------------------------------
     @property

@@ -165,11 +165,7 @@ class Simulation(Acting, Branching):
         """Advance one tick and return what happened in it."""
         self._prepared()
         self.status = "running"
-        record = self.engine.step()
-        every = self.checkpoint_every
-        if self.recorder is not None and every and self.engine.tick % every == 0:
-            self.recorder.checkpoint(self.engine.tick, self.engine.get_state())
-        return record
+        return self.engine.step()
 
     def run(
         self,

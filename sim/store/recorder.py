@@ -110,8 +110,9 @@ class SQLiteRecorder:
             run.status, run.ticks = "running", fork_tick
             session.add(run)
 
-    def write_tick(self, record: TickRecord) -> None:
-        """Everything from one tick in a single transaction; the tick row goes last."""
+    def write_tick(self, record: TickRecord, checkpoint: JSON | None = None) -> None:
+        """Everything from one tick in a single transaction, with the checkpoint after it when
+        one is due; the tick row goes last."""
         with Session(self.engine) as session, session.begin():
             run = session.exec(select(RunRow)).one()
             self._insert(
@@ -226,11 +227,12 @@ class SQLiteRecorder:
                     for c in record.lm_calls
                 ],
             )
-            if record.interlude:  # between ticks: no tick row, the tick count stays
-                run.digest = record.digest
-            else:
+            if not record.interlude:  # between ticks: no tick row, the tick count stays
                 session.add(TickRow(tick=record.tick, time=record.time, digest=record.digest))
                 run.ticks = record.tick + 1
+            if checkpoint is not None:
+                session.merge(CheckpointRow(tick=run.ticks, state_json=dumps(checkpoint)))
+            run.digest = record.digest  # always the digest of the last stored tick
             session.add(run)
 
     @staticmethod
