@@ -24,11 +24,15 @@ LM_HELP = "embedded (SmolLM2 in-process), fake (test double), or openai:MODEL"
 
 @app.command("run")
 def run_command(
-    world: Annotated[Path, typer.Argument(help="world directory or world.yaml")],
+    world: Annotated[
+        Path | None, typer.Argument(help="world directory or world.yaml (not with --resume)")
+    ] = None,
     personas: Annotated[
         Path | None, typer.Option(help="persona set (default: the world's)")
     ] = None,
-    lm: Annotated[str, typer.Option(help=LM_HELP)] = "embedded",
+    lm: Annotated[
+        str | None, typer.Option(help=LM_HELP + " (default: embedded, or a resumed run's)")
+    ] = None,
     base_url: Annotated[
         str | None, typer.Option(envvar="OPENAI_BASE_URL", help="OpenAI-compatible URL")
     ] = None,
@@ -56,14 +60,35 @@ def run_command(
         str, typer.Option(help="retrieval weights recency,importance,relevance")
     ] = "1,1,1",
     top_k: Annotated[int, typer.Option(help="memories retrieved per decision")] = 30,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="continue this stopped run from its last stored tick, to its target"),
+    ] = None,
 ) -> None:
     """Simulate WORLD and record every tick, memory, conversation and LM call."""
-    from sim.cli.run_cmd import run
+    from sim.cli.run_cmd import resume_run, run
 
+    if resume is not None:
+        if world is not None:
+            raise SimInputError(
+                str(world), "world", "--resume continues a recorded run's own world",
+                "leave out the world: sim run --resume RUN.db",
+            )  # fmt: skip
+        resume_run(
+            resume,
+            lm=lm,
+            base_url=base_url,
+            api_key=api_key,
+            checkpoint_every=checkpoint_every,
+            console=Console(stderr=False),
+        )
+        return
+    if world is None:
+        raise SimInputError("sim run", "world", "no world given", "sim run worlds/willow")
     run(
         world,
         personas=personas,
-        lm=lm,
+        lm=lm or "embedded",
         base_url=base_url,
         api_key=api_key,
         embedder=embedder,
@@ -84,8 +109,19 @@ def inspect_command(
     db: Annotated[Path, typer.Argument(help="a run database")],
     agent: Annotated[str | None, typer.Argument(help="an agent's name for the agent view")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+    quality: Annotated[
+        bool, typer.Option("--quality", help="score the run's generated text against targets")
+    ] = False,
+    recall: Annotated[
+        bool, typer.Option("--recall", help="with --quality: ask persona facts (calls the LM)")
+    ] = False,
 ) -> None:
     """What happened in a run, or in one agent's head."""
+    if quality:
+        from sim.cli.quality_cmd import quality as print_quality
+
+        print_quality(db, recall=recall, as_json=as_json, console=Console())
+        return
     from sim.cli.inspect_cmd import inspect_run
 
     inspect_run(db, agent, as_json, Console())

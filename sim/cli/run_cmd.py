@@ -74,11 +74,42 @@ def run(
         checkpoint_every=checkpoint_every,
     )
     total = max(1, sim.ticks_for(ticks=ticks) if ticks is not None else sim.ticks_for(hours))
+    assert sim.recorder is not None  # built with a database
+    sim.recorder.set_target(total)
     console.print(
         f"[bold]{world.name}[/]: {len(people)} agents, {total} ticks of "
         f"{world.tick_seconds}s, LM {sim.lm_name}, seed {seed} -> {db}"
     )
     console.print("the first tick rates the agents' seed memories...", style="dim")
+    return _run_to_end(sim, total, console)
+
+
+def resume_run(
+    db: Path,
+    *,
+    lm: str | None,
+    base_url: str | None,
+    api_key: str | None,
+    checkpoint_every: int,
+    console: Console,
+) -> JSON:
+    """Continue a stopped run to the tick it was asked to reach."""
+    console.print(f"resuming {db}: re-running the ticks after its last checkpoint...", style="dim")
+    sim = Simulation.resume(
+        db, lm=lm, base_url=base_url, api_key=api_key, checkpoint_every=checkpoint_every
+    )
+    left = max(0, sim.target_ticks - sim.tick)
+    console.print(
+        f"at tick {sim.tick} ({sim.time_label}), digest {sim.digest[:16]}: "
+        f"{left} ticks to go with LM {sim.lm_name}",
+        markup=False,
+        highlight=False,
+    )
+    return _run_to_end(sim, left, console)
+
+
+def _run_to_end(sim: Simulation, total: int, console: Console) -> JSON:
+    """Run with progress, close with a true status (Ctrl-C keeps what was recorded)."""
     status = "failed"
     try:
         run_with_progress(sim, total, console)

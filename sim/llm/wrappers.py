@@ -88,6 +88,30 @@ class ReplayLM:
         return dataclasses.replace(queue.popleft(), cached=True)
 
 
+class ResumeLM:
+    """Answers from a recording while it has the request, then from the live model.
+
+    A resumed run re-runs the ticks after its last checkpoint with the answers it already paid
+    for, and asks the live model only for what comes after.
+    """
+
+    def __init__(self, recorded: ReplayLM, live: LanguageModel) -> None:
+        self.recorded = recorded
+        self.live = live
+
+    @property
+    def name(self) -> str:
+        """The live model's name."""
+        return self.live.name
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """The next recorded answer for this request, or a live one."""
+        try:
+            return self.recorded.complete(request)
+        except ReplayMissError:
+            return self.live.complete(request)
+
+
 def make_lm(
     spec: str = "embedded",
     *,

@@ -52,6 +52,7 @@ class SimulationBase:
     ) -> None:
         self.engine = engine
         self.source = source  # (run file, tick) it was opened from: the past before its log
+        self.target_ticks = 0  # how far a resumed run was meant to go (0: not known)
         self._lm = lm
         self.log = log
         self.recorder = recorder

@@ -15,10 +15,10 @@ from sim.embed.protocol import Embedder
 from sim.engine import Engine
 from sim.errors import SimInputError
 from sim.llm.protocol import LanguageModel
-from sim.llm.wrappers import CachingLM
+from sim.llm.wrappers import CachingLM, ReplayLM, ResumeLM
 from sim.persona import Persona, load_personas
 from sim.record import TickRecord
-from sim.runlog import RunLog
+from sim.runlog import RunLog, TeeRecorder
 from sim.simulation.acting import Acting
 from sim.simulation.branching import Branching
 from sim.store.reader import RunReader
@@ -160,6 +160,55 @@ class Simulation(Acting, Branching):
             seed_state=seed_state,
             source=(Path(run_db), tick),
         )
+
+    @classmethod
+    def resume(
+        cls,
+        run_db: str | Path,
+        *,
+        lm: str | LanguageModel | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        checkpoint_every: int = 360,
+    ) -> Simulation:
+        """Continue a run that stopped (a crash, a kill, Ctrl-C) from its last stored tick.
+
+        It restores the last checkpoint, re-runs the ticks stored after it with the LM answers
+        recorded for them (no model is asked), checks that they end on the stored digest, and
+        then records on into the same database with the live model (the run's own by default).
+        `target_ticks` says how far the run was meant to go.
+        """
+        reader = RunReader(run_db)
+        try:
+            run, found = reader.run, reader.checkpoint()
+            if found is None:
+                raise SimInputError(
+                    str(run_db), "checkpoint", "the run stopped before its first checkpoint",
+                    "start it again: nothing after tick 0 was saved",
+                )  # fmt: skip
+            recorded = ReplayLM(reader.recorded_answers(since_tick=found[0]), name=run.lm)
+            stored = reader.tick_digest(run.ticks - 1) if run.ticks > found[0] else None
+        finally:
+            reader.close()
+        live = (
+            build_lm(lm or lm_spec_of(run.lm), run.seed, base_url, api_key, None).inner
+            if lm is None or isinstance(lm, str)
+            else lm
+        )
+        sim = cls.open(run_db, lm=ResumeLM(recorded, live))
+        sim.run(ticks=run.ticks - sim.tick)  # the stored ticks again, from recorded answers
+        if stored is not None and sim.digest != stored:
+            raise SimInputError(
+                str(run_db), "digest",
+                f"re-running ticks {found[0]}..{run.ticks - 1} did not reproduce the stored run",
+                "resume with the same code version and settings the run was recorded with",
+            )  # fmt: skip
+        sim.recorder, sim.db = SQLiteRecorder.resume(run_db), Path(run_db)
+        sim.recorder.set_target(run.target_ticks)
+        sim.checkpoint_every = sim.engine.checkpoint_every = checkpoint_every
+        sim.engine.recorder = TeeRecorder(sim.recorder, sim.log)
+        sim.target_ticks = run.target_ticks
+        return sim
 
     def step(self) -> TickRecord:
         """Advance one tick and return what happened in it."""

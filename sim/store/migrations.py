@@ -55,9 +55,20 @@ def _memory_generations(engine: Engine) -> None:
         conn.exec_driver_sql("DROP TABLE memory_v1")
 
 
+def _target_ticks(engine: Engine) -> None:
+    """Version 3: the tick a run was asked to reach, so that `--resume` knows where to stop."""
+    with engine.begin() as conn:
+        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(run)")}
+        if "target_ticks" not in columns:
+            conn.exec_driver_sql(
+                "ALTER TABLE run ADD COLUMN target_ticks INTEGER NOT NULL DEFAULT 0"
+            )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Engine], None]]] = [
     ("create tables", _create_tables),
     ("memory generations and fork parents", _memory_generations),
+    ("target ticks", _target_ticks),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

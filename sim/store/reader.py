@@ -112,6 +112,12 @@ class RunReader:
             ).first()
         return (row.tick, json.loads(row.state_json)) if row else None
 
+    def tick_digest(self, tick: int) -> str | None:
+        """The running digest recorded with `tick`, if that tick was stored."""
+        with self._session() as s:
+            row = s.get(TickRow, tick)
+        return row.digest if row else None
+
     def checkpoint_at(self, tick: int | None) -> tuple[int, JSON] | None:
         """The checkpoint at `tick`, or the latest one when `tick` is None."""
         if tick is None:
@@ -234,14 +240,12 @@ class RunReader:
         }
         return {**totals, "by_purpose": purposes}
 
-    def recorded_answers(self) -> list[tuple[str, LMResponse]]:
-        """Every recorded model answer in call order, keyed for replay."""
+    def recorded_answers(self, since_tick: int = 0) -> list[tuple[str, LMResponse]]:
+        """Every recorded model answer (from tick `since_tick` on) in call order, for replay."""
+        query = select(LMCallRow).where(LMCallRow.outcome != "fallback")
+        query = query.where(LMCallRow.tick >= since_tick)
         with self._session() as s:
-            rows = list(
-                s.exec(
-                    select(LMCallRow).where(LMCallRow.outcome != "fallback").order_by(LMCallRow.id)
-                )
-            )
+            rows = list(s.exec(query.order_by(LMCallRow.id)))
         return [
             (
                 r.request_key,

@@ -102,6 +102,14 @@ class SQLiteRecorder:
         copy_run(Path(source), target, upto)
         return cls.resume(target)
 
+    def set_target(self, ticks: int) -> None:
+        """Remember the tick this run is meant to reach (a resumed run goes on to it)."""
+        with Session(self.engine) as session, session.begin():
+            run = session.exec(select(RunRow)).one()
+            run.target_ticks = ticks
+            run.status = "running"
+            session.add(run)
+
     def mark_fork(self, parent: str, fork_tick: int, seed: int) -> None:
         """Name the parent run and the tick this run branched from it."""
         with Session(self.engine) as session, session.begin():

@@ -30,6 +30,7 @@ class RunRow(SQLModel, table=True):
     summary_json: str = "{}"
     parent: str = ""  # the run this one was forked from ("" for a run built from files)
     fork_tick: int = 0  # the parent's tick at the fork; this file holds the parent's past
+    target_ticks: int = 0  # the tick `sim run` was asked to reach (0: not said)
 
 
 class TickRow(SQLModel, table=True):

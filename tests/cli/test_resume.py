@@ -1,0 +1,100 @@
+"""Resume: a run killed at any moment continues to the same digest as one never interrupted."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.errors import SimInputError
+from sim.simulation import Simulation
+from sim.world.map import World
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = ["run", "worlds/willow", "--lm", "fake", "--embedder", "hash", "--checkpoint-every", "100"]
+
+
+def sim_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The `sim` command in a fresh process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-c", "from sim.cli.app import main; main()", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def digest(out: str) -> str:
+    """The digest line a finished run prints."""
+    return next(line.split()[-1] for line in out.splitlines() if line.startswith("digest:"))
+
+
+def stored_ticks(db: Path) -> int:
+    """Ticks committed so far (0 while the file is not there yet)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+            row = con.execute("SELECT ticks FROM run").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def test_a_run_killed_with_sigkill_resumes_to_the_same_digest(tmp_path: Path) -> None:
+    whole = sim_cli(*RUN, "--ticks", "700", "--db", str(tmp_path / "whole.db"))
+    assert whole.returncode == 0, whole.stderr
+    db = tmp_path / "killed.db"
+    cmd = [sys.executable, "-c", "from sim.cli.app import main; main()"]
+    proc = subprocess.Popen(
+        [*cmd, *RUN, "--ticks", "700", "--db", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while stored_ticks(db) < 230 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = stored_ticks(db)
+    assert 0 < killed_at < 700, killed_at
+    resumed = sim_cli("run", "--resume", str(db))
+    assert resumed.returncode == 0, resumed.stderr
+    assert digest(resumed.stdout) == digest(whole.stdout)
+    with sqlite3.connect(db) as con:
+        ticks = [t for (t,) in con.execute("SELECT tick FROM tick ORDER BY tick")]
+        status = con.execute("SELECT status FROM run").fetchone()[0]
+        memories = con.execute("SELECT COUNT(*), COUNT(DISTINCT agent || ':' || id) FROM memory")
+        total, distinct = memories.fetchone()
+    assert ticks == list(range(700)) and status == "finished"
+    assert total == distinct  # no memory written twice
+
+
+def test_resume_in_process_matches_the_uninterrupted_run(willow: World, tmp_path: Path) -> None:
+    whole = Simulation.build(willow, lm="fake", seed=4).run(ticks=330)
+    db = tmp_path / "r.db"
+    crashed = Simulation.build(willow, lm="fake", seed=4, db=db, checkpoint_every=100)
+    assert crashed.recorder is not None
+    crashed.recorder.set_target(330)
+    crashed.run(ticks=250)  # never closed: as if the process died after tick 249
+    resumed = Simulation.resume(db)
+    assert resumed.tick == 250 and resumed.target_ticks == 330
+    resumed.run(ticks=resumed.target_ticks - resumed.tick)
+    assert resumed.digest == whole.digest
+    resumed.close()
+
+
+def test_resume_refuses_a_run_that_does_not_reproduce(willow: World, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    crashed = Simulation.build(willow, lm="fake", seed=4, db=db, checkpoint_every=100)
+    crashed.run(ticks=150)
+    with sqlite3.connect(db) as con:  # the recording no longer matches what the code does
+        con.execute("UPDATE tick SET digest = 'x' WHERE tick = 149")
+    with pytest.raises(SimInputError, match="did not reproduce"):
+        Simulation.resume(db)
