@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -14,8 +15,17 @@ if TYPE_CHECKING:
 LOG_EVERY = 180  # ticks between progress lines when output is not a terminal
 
 
-def run_with_progress(sim: Simulation, total: int, console: Console | None = None) -> None:
-    """Step `total` ticks with a live bar (or a line now and then when output is piped)."""
+def run_with_progress(
+    sim: Simulation,
+    total: int,
+    console: Console | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> None:
+    """Step `total` ticks with a live bar (or a line now and then when output is piped).
+
+    `should_stop` is asked between ticks; when it says yes the run stops there with
+    KeyboardInterrupt, so a stop never leaves half a tick behind.
+    """
     console = console or Console()
     columns = (
         TextColumn("{task.description}"),
@@ -29,6 +39,8 @@ def run_with_progress(sim: Simulation, total: int, console: Console | None = Non
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(sim.time_label, total=total, rate=0.0, calls=0, tokens=0)
         for i in range(total):
+            if should_stop is not None and should_stop():
+                raise KeyboardInterrupt
             sim.step()
             stats = sim.lm_stats
             rate = (i + 1) / max(1e-9, time.perf_counter() - started)

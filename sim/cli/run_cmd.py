@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -108,17 +110,45 @@ def resume_run(
     return _run_to_end(sim, left, console)
 
 
+class _StopBetweenTicks:
+    """Ctrl-C and SIGTERM ask the run to stop; it stops between two ticks, never inside one.
+
+    A second Ctrl-C stops at once; the tick it cuts is then not saved (the run keeps the last
+    whole one), so `--resume` still goes on from a consistent state.
+    """
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self, signum: int, _frame: object) -> None:
+        if self.asked and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # asked twice: stop now; the cut tick is not saved
+        self.asked = True
+        print("stopping after this tick (Ctrl-C again: stop now)...", file=sys.stderr)
+
+    def __enter__(self) -> _StopBetweenTicks:
+        self._old = [signal.signal(s, self) for s in (signal.SIGINT, signal.SIGTERM)]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for s, old in zip((signal.SIGINT, signal.SIGTERM), self._old, strict=True):
+            signal.signal(s, old)
+
+
 def _run_to_end(sim: Simulation, total: int, console: Console) -> JSON:
-    """Run with progress, close with a true status (Ctrl-C keeps what was recorded)."""
+    """Run with progress and close with a true status; a stop keeps what was recorded."""
     status = "failed"
-    try:
-        run_with_progress(sim, total, console)
-        status = "finished"
-    except KeyboardInterrupt:
-        status = "interrupted"
-        console.print("[yellow]interrupted: saving what was recorded[/]")
-    finally:
-        summary = sim.close(status)
+    with _StopBetweenTicks() as stop:
+        try:
+            run_with_progress(sim, total, console, should_stop=lambda: stop.asked)
+            status = "finished"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            console.print(
+                "[yellow]stopped: everything up to this tick is saved; --resume goes on[/]"
+            )
+        finally:
+            summary = sim.close(status)
     _print_summary(summary, console)
     return summary
 

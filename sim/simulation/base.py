@@ -53,6 +53,7 @@ class SimulationBase:
         self.engine = engine
         self.source = source  # (run file, tick) it was opened from: the past before its log
         self.target_ticks = 0  # how far a resumed run was meant to go (0: not known)
+        self._mid_tick = False  # a step began and has not finished (an error cut it short)
         self._lm = lm
         self.log = log
         self.recorder = recorder
@@ -153,13 +154,21 @@ class SimulationBase:
                 **self.engine.summary()}  # fmt: skip
 
     def close(self, status: str = "finished") -> JSON:
-        """Record the end state (and a final checkpoint) and release the database."""
-        self.engine.flush()
+        """Record the end state (and a final checkpoint) and release the database.
+
+        If a tick was cut short (an error or a forced stop inside it), its half-applied state is
+        not saved: the database keeps the last whole tick, from which `resume` goes on.
+        """
         self.status = status
+        if not self._mid_tick:
+            self.engine.flush()
         summary = self.summary()
         if self.recorder is not None:
-            self.recorder.checkpoint(self.engine.tick, self.engine.get_state())
-            self.recorder.finish(status, self.engine.digest, summary)
+            if self._mid_tick:
+                self.recorder.finish(status, None, summary)
+            else:
+                self.recorder.checkpoint(self.engine.tick, self.engine.get_state())
+                self.recorder.finish(status, self.engine.digest, summary)
             self.recorder.close()
             self.recorder = None
             self.engine.recorder = self.log

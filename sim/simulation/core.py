@@ -212,9 +212,12 @@ class Simulation(Acting, Branching):
 
     def step(self) -> TickRecord:
         """Advance one tick and return what happened in it."""
+        self._mid_tick = True
         self._prepared()
         self.status = "running"
-        return self.engine.step()
+        record = self.engine.step()
+        self._mid_tick = False
+        return record
 
     def run(
         self,

@@ -253,12 +253,13 @@ class SQLiteRecorder:
         with Session(self.engine) as session, session.begin():
             session.merge(CheckpointRow(tick=tick, state_json=dumps(state)))
 
-    def finish(self, status: str, digest: str, summary: JSON) -> None:
-        """Mark the run's end state and store its summary."""
+    def finish(self, status: str, digest: str | None, summary: JSON) -> None:
+        """Mark the run's end state and store its summary (`digest=None` keeps the stored one,
+        the digest of the last whole tick)."""
         with Session(self.engine) as session, session.begin():
             run = session.exec(select(RunRow)).one()
             run.status = status
-            run.digest = digest
+            run.digest = run.digest if digest is None else digest
             run.summary_json = dumps(summary)
             session.add(run)
 

@@ -98,3 +98,26 @@ def test_resume_refuses_a_run_that_does_not_reproduce(willow: World, tmp_path: P
         con.execute("UPDATE tick SET digest = 'x' WHERE tick = 149")
     with pytest.raises(SimInputError, match="did not reproduce"):
         Simulation.resume(db)
+
+
+def test_sigterm_stops_between_ticks_with_a_true_status(tmp_path: Path) -> None:
+    db = tmp_path / "term.db"
+    cmd = [sys.executable, "-c", "from sim.cli.app import main; main()"]
+    proc = subprocess.Popen(
+        [*cmd, *RUN, "--ticks", "20000", "--db", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while stored_ticks(db) < 150 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    with sqlite3.connect(db) as con:
+        status, ticks, run_digest = con.execute("SELECT status, ticks, digest FROM run").fetchone()
+        last = con.execute("SELECT tick, digest FROM tick ORDER BY tick DESC LIMIT 1").fetchone()
+        checkpoint = con.execute("SELECT MAX(tick) FROM checkpoint").fetchone()[0]
+    assert status == "interrupted"
+    assert last == (ticks - 1, run_digest)  # the recorded digest is the last stored tick's
+    assert checkpoint == ticks  # the final checkpoint is of that whole tick
