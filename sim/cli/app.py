@@ -11,6 +11,7 @@ from rich.console import Console
 
 from sim.cli.personas_cmd import personas_app
 from sim.errors import SimInputError
+from sim.llm.protocol import LMUnavailable
 from sim.memory.retrieval import RetrievalConfig
 
 app = typer.Typer(
@@ -280,3 +281,11 @@ def main() -> None:
     except SimInputError as exc:
         print(f"error: {exc.line()}", file=sys.stderr)
         sys.exit(2)
+    except LMUnavailable as exc:
+        print(
+            f"error: the LM is unavailable: {exc} (fix: check the server, --base-url and "
+            "--api-key; everything up to the last whole tick is saved, so `sim run --resume "
+            "RUN.db` goes on)",
+            file=sys.stderr,
+        )
+        sys.exit(1)

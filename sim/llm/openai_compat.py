@@ -154,6 +154,8 @@ class OpenAICompatLM:
             raise LMError(f"{self.name}: HTTP {exc.status_code}: {exc.message}") from exc
         except openai.APIError as exc:  # connection failures, timeouts, malformed bodies
             raise LMError(f"{self.name}: {exc}") from exc
+        except ValueError as exc:  # a body that is not JSON escapes the client as a ValueError
+            raise LMError(f"{self.name}: the server's answer was not valid JSON ({exc})") from exc
         if not result.choices:
             raise LMError(f"{self.name}: response had no choices")
         choice = result.choices[0]

@@ -73,5 +73,10 @@ class LanguageModel(Protocol):
         ...
 
 
+class LMUnavailable(RuntimeError):
+    """The backend failed on every attempt of several calls in a row: an outage, a wrong key or
+    a dead server. The run stops here rather than go on with canned answers."""
+
+
 class LMError(RuntimeError):
     """A backend could not produce an answer (transport failure, server error)."""

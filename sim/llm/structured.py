@@ -15,7 +15,14 @@ from typing import Any, Generic, Literal, TypeVar
 
 import pydantic
 
-from sim.llm.protocol import LanguageModel, LMError, LMRequest, LMResponse, Message
+from sim.llm.protocol import (
+    LanguageModel,
+    LMError,
+    LMRequest,
+    LMResponse,
+    LMUnavailable,
+    Message,
+)
 
 T = TypeVar("T", bound=pydantic.BaseModel)
 Outcome = Literal["ok", "invalid", "truncated", "error", "fallback"]
@@ -104,11 +111,14 @@ class StructuredLM:
         max_attempts: int = 3,
         sink: Callable[[LMCallRecord], None] | None = None,
         timer: Callable[[], float] = time.perf_counter,
+        outage_after: int = 3,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.lm = lm
         self.max_attempts = max_attempts
+        self.outage_after = outage_after  # asks in a row failing on every attempt: an outage
+        self._failing = 0
         self.sink = sink
         self.timer = timer  # telemetry only: latency never influences behaviour
         self.stats = LMStats()
@@ -146,6 +156,7 @@ class StructuredLM:
             self._count(result)
             self._emit(context, attempt, request, result, latency_ms)
             if result.value is not None:
+                self._failing = 0
                 return result.value
             errors.append(f"{result.outcome}: {result.error}")
         value = fallback() if callable(fallback) else fallback
@@ -155,7 +166,18 @@ class StructuredLM:
             "fallback", LMResponse(value.model_dump_json(), model=self.lm.name), summary
         )
         self._emit(context, self.max_attempts, request, used, 0.0)
+        self._failing = self._failing + 1 if all(e.startswith("error") for e in errors) else 0
+        if self.outage_after and self._failing >= self.outage_after:
+            raise LMUnavailable(
+                f"{self.lm.name} failed on every attempt of {self._failing} calls in a row "
+                f"(last: {errors[-1][:300]})"
+            )
         return value
+
+    @property
+    def failing(self) -> int:
+        """Asks in a row that failed on every attempt with a backend error (0 after a success)."""
+        return self._failing
 
     def _attempt(self, request: LMRequest, output: type[T]) -> _Attempt[T]:
         """Run one attempt and classify it."""

@@ -13,6 +13,7 @@ from sim.cognition.context import Cognition
 from sim.cognition.interview import ask
 from sim.cognition.survey import answer
 from sim.errors import SimInputError
+from sim.llm.protocol import LMUnavailable
 from sim.runlog import FRAME_COLUMNS
 from sim.simulation.base import SimulationBase
 from sim.survey.files import survey_from
@@ -80,6 +81,9 @@ class Acting(SimulationBase):
         self._names(agent)
         self._prepared()
         answer = ask(self.engine.agents[agent], question, self._cog(), stateful=stateful)
+        if self.engine.lm.failing:  # no made-up answer when the model could not be reached
+            self.engine.flush()
+            raise LMUnavailable(f"{self.lm_name} could not answer the interview")
         self.engine.cog.emit(
             "interview", agent, question=question, answer=answer, stateful=stateful
         )

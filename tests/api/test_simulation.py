@@ -158,3 +158,22 @@ def test_a_panel_asks_the_same_question_at_each_wave(willow: World) -> None:
     assert list(answers.groupby("wave").size()) == [3, 3]
     assert sorted(set(answers["wave"])) == ["day 1 07:30", "day 1 08:00"]
     assert sim.time_label == "day 1 08:00"
+
+
+def test_an_interview_the_model_cannot_answer_is_an_error_not_a_canned_answer(
+    willow: World, tmp_path: Path
+) -> None:
+    import pytest
+
+    from sim.llm.protocol import LMError, LMUnavailable
+
+    class Down:
+        name = "down"
+
+        def complete(self, request: object) -> object:
+            raise LMError("connection refused")
+
+    build(willow, seed=1, db=tmp_path / "r.db").run(ticks=5).close()
+    opened = Simulation.open(tmp_path / "r.db", lm=Down())  # type: ignore[arg-type]
+    with pytest.raises(LMUnavailable):
+        opened.interview("Maya Torres", "How are you?")

@@ -121,3 +121,22 @@ def test_sigterm_stops_between_ticks_with_a_true_status(tmp_path: Path) -> None:
     assert status == "interrupted"
     assert last == (ticks - 1, run_digest)  # the recorded digest is the last stored tick's
     assert checkpoint == ticks  # the final checkpoint is of that whole tick
+
+
+def test_a_dead_server_stops_the_run_with_one_line_and_a_failed_status(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    db = tmp_path / "dead.db"
+    url = f"http://127.0.0.1:{port}/v1"
+    out = sim_cli(
+        "run", "worlds/willow", "--lm", "openai:m", "--base-url", url, "--embedder", "hash",
+        "--ticks", "5", "--db", str(db),
+    )  # fmt: skip
+    assert out.returncode == 1
+    errors = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "LM is unavailable" in errors[0] and "Traceback" not in out.stderr
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT status FROM run").fetchone()[0] == "failed"

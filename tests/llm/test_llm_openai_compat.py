@@ -209,3 +209,34 @@ def test_connection_errors_raise_without_trying_other_modes() -> None:
 def test_unknown_mode_is_a_user_error() -> None:
     with pytest.raises(SimInputError, match="mode"):
         OpenAICompatLM("m", base_url="http://127.0.0.1:1/v1", mode="xml")
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """A server that answers 200 with a body that is not JSON (a proxy's error page, say)."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"<html>502 Bad Gateway</html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_body_that_is_not_json_is_an_lm_error_not_a_crash() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        lm = OpenAICompatLM("m", base_url=url, mode="json_schema")
+        with pytest.raises(LMError, match="not valid JSON"):
+            lm.complete(
+                LMRequest(messages=(Message("user", "hi"),), schema=Mood.model_json_schema())
+            )
+    finally:
+        server.shutdown()
+        server.server_close()

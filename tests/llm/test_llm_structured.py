@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from sim.llm.fake import FakeLM, ScriptedLM
-from sim.llm.protocol import LMError, LMRequest, LMResponse, Message
+from sim.llm.protocol import LMError, LMRequest, LMResponse, LMUnavailable, Message
 from sim.llm.structured import CallContext, LMCallRecord, StructuredLM, extract_json
 from sim.llm.wrappers import ReplayLM, ReplayMissError
 
@@ -164,3 +164,48 @@ def test_fake_lm_answers_always_validate_through_structured_layer() -> None:
             MESSAGES, Move, context=CallContext("plan", tick=tick), fallback=FALLBACK, seed=tick
         )
     assert structured.stats.ok == 20 and structured.stats.fallbacks == 0
+
+
+class _Flaky:
+    """Fails every call while `down`, then answers."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.down = True
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        if self.down:
+            raise LMError("connection refused")
+        return LMResponse(text='{"answer": "yes"}')
+
+
+class _Yes(BaseModel):
+    answer: str
+
+
+def _ask_yes(lm: StructuredLM) -> _Yes:
+    return lm.ask(
+        [Message("user", "?")], _Yes, context=CallContext("t"), fallback=_Yes(answer="no")
+    )
+
+
+def test_an_outage_stops_after_calls_that_all_failed_in_a_row() -> None:
+    backend = _Flaky()
+    lm = StructuredLM(backend, outage_after=3)
+    assert _ask_yes(lm).answer == "no"  # one failed call falls back, as before
+    assert _ask_yes(lm).answer == "no"
+    with pytest.raises(LMUnavailable, match="3 calls in a row"):
+        _ask_yes(lm)
+
+
+def test_a_server_that_comes_back_resets_the_count() -> None:
+    backend = _Flaky()
+    lm = StructuredLM(backend, outage_after=3)
+    _ask_yes(lm)
+    _ask_yes(lm)
+    backend.down = False
+    assert _ask_yes(lm).answer == "yes" and lm.failing == 0
+    backend.down = True
+    _ask_yes(lm)
+    _ask_yes(lm)  # two failures since the success: still running
