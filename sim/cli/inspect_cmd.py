@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape as esc
 from rich.table import Table
+from rich.text import Text
 
 from sim.clock import label
 from sim.errors import SimInputError
@@ -178,7 +180,7 @@ def inspect_run(db: Path, agent: str | None, as_json: bool, console: Console) ->
 
 def _print_run(d: JSON, console: Console) -> None:
     console.print(
-        f"[bold]{d['world']}[/] {d['start']} -> {d['end']} ({d['ticks']} ticks, "
+        f"[bold]{esc(d['world'])}[/] {d['start']} -> {d['end']} ({d['ticks']} ticks, "
         f"{d['status']}), LM {d['lm']}, seed {d['seed']}, digest {d['digest']}"
     )
     c = d["counts"]
@@ -193,10 +195,10 @@ def _print_run(d: JSON, console: Console) -> None:
         table.add_column(col)
     for name, a in d["agents"].items():
         table.add_row(
-            name,
+            Text(name),
             *(str(a["memories"][k]) for k in KINDS),
             str(a["conversations"]),
-            f"{a['action']} @ {a['place']}",
+            Text(f"{a['action']} @ {a['place']}"),
         )
     console.print(table)
     places = Table(title="Places")
@@ -204,18 +206,18 @@ def _print_run(d: JSON, console: Console) -> None:
     places.add_column("visited by")
     places.add_column("there now")
     for area, p in d["places"].items():
-        places.add_row(area, ", ".join(p["visitors"]), ", ".join(p["now"]))
+        places.add_row(Text(area), Text(", ".join(p["visitors"])), Text(", ".join(p["now"])))
     console.print(places)
     for convo in d["conversations"]:
         console.print(
-            f"[bold]{convo['time']}[/] {' & '.join(convo['participants'])} at "
-            f"{convo['place']} ({convo['turns']} turns)"
+            f"[bold]{convo['time']}[/] {esc(' & '.join(convo['participants']))} at "
+            f"{esc(str(convo['place']))} ({convo['turns']} turns)"
         )
         for who, text in convo["lines"][:4]:
             console.print(f"   {who}: {text}", markup=False)
     for r in d["reflections"]:
         console.print(
-            f"[bold]{r['agent']}[/] reflects ({r['time']}): {r['text']} "
+            f"[bold]{esc(r['agent'])}[/] reflects ({r['time']}): {esc(r['text'])} "
             f"[dim](from {len(r['evidence'])} memories)[/]"
         )
 
@@ -223,8 +225,8 @@ def _print_run(d: JSON, console: Console) -> None:
 def _print_agent(d: JSON, console: Console) -> None:
     p = d["persona"]
     console.print(
-        f"[bold]{d['agent']}[/], {p['age']}, {p['occupation']}; now {d['now']['time']}: "
-        f"{d['now']['action']} @ {d['now']['place']}"
+        f"[bold]{esc(d['agent'])}[/], {p['age']}, {esc(p['occupation'])}; now "
+        f"{d['now']['time']}: {esc(str(d['now']['action']))} @ {esc(str(d['now']['place']))}"
     )
     console.print("[bold]Plan[/]")
     for line in d["plan"]:
@@ -235,8 +237,10 @@ def _print_agent(d: JSON, console: Console) -> None:
     last = d["last_decision"]
     if last:
         table = Table(
-            title=f"Memories retrieved for the last decision ({last['purpose']}: "
-            f"{last['query'][:60]})"
+            title=Text(
+                f"Memories retrieved for the last decision ({last['purpose']}: "
+                f"{last['query'][:60]})"
+            )
         )
         for col in ("score", "recency", "importance", "relevance", "memory"):
             table.add_column(col)
@@ -246,7 +250,7 @@ def _print_agent(d: JSON, console: Console) -> None:
                 f"{m['recency']:.2f}",
                 f"{m['importance']:.2f}",
                 f"{m['relevance']:.2f}",
-                m["text"][:90],
+                Text(m["text"][:90]),
             )
         console.print(table)
     console.print("[bold]Reflections[/]")

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from sim.assembly import load_town
 from sim.cognition.context import CognitionConfig
@@ -79,7 +81,7 @@ def run(
     assert sim.recorder is not None  # built with a database
     sim.recorder.set_target(total)
     console.print(
-        f"[bold]{world.name}[/]: {len(people)} agents, {total} ticks of "
+        f"[bold]{escape(world.name)}[/]: {len(people)} agents, {total} ticks of "
         f"{world.tick_seconds}s, LM {sim.lm_name}, seed {seed} -> {db}"
     )
     console.print("the first tick rates the agents' seed memories...", style="dim")
@@ -160,9 +162,9 @@ def _print_summary(summary: JSON, console: Console) -> None:
         table.add_column(column)
     for name, a in summary["agents"].items():
         table.add_row(
-            name,
+            Text(name),
             *(str(a[k]) for k in ("observation", "plan", "dialogue", "reflection")),
-            a["status"],
+            Text(a["status"]),
         )
     console.print(table)
     lm = summary["lm"]

@@ -241,3 +241,19 @@ def test_retrieval_weights_are_recorded_and_validated(
         tmp_path / "y.db",
     )
     assert "--weights" in err and "recency,importance,relevance" in err
+
+
+def test_markup_in_recorded_text_is_printed_as_text(
+    recorded: tuple[Path, str], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "markup.db"
+    shutil.copy(recorded[0], db)
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE frame SET action = '[/INST] reading [bold]' ")
+        con.execute("UPDATE memory SET text = text || ' [/]'")
+    out = sim("inspect", db)
+    assert "[/INST]" in out and "[/]" in out
+    agent = sim("inspect", db, "Maya Torres")
+    assert "[/]" in agent
