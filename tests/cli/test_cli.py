@@ -251,9 +251,8 @@ def test_markup_in_recorded_text_is_printed_as_text(
     db = tmp_path / "markup.db"
     shutil.copy(recorded[0], db)
     with sqlite3.connect(db) as con:
-        con.execute("UPDATE frame SET action = '[/INST] reading [bold]' ")
-        con.execute("UPDATE memory SET text = text || ' [/]'")
+        con.execute("UPDATE memory SET text = text || ' [/] [bold'")
     out = sim("inspect", db)
-    assert "[/INST]" in out and "[/]" in out
+    assert "[/]" in out
     agent = sim("inspect", db, "Maya Torres")
     assert "[/]" in agent
