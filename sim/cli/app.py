@@ -20,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Generative-agents social simulation: run towns, inspect runs, interview agents.",
 )
+MAX_SEED = 2**63 - 1  # seeds are stored as SQLite integers
 LM_HELP = "embedded (SmolLM2 in-process), fake (test double), or openai:MODEL"
 
 
@@ -45,7 +46,8 @@ def run_command(
         str, typer.Option(help="minilm (all-MiniLM-L6-v2) or hash (test double)")
     ] = "minilm",
     seed: Annotated[
-        int | None, typer.Option(help="root seed (default 0, or the replayed run's)")
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="root seed (default 0, or the replayed run's)"),
     ] = None,
     hours: Annotated[float, typer.Option(help="game hours to simulate")] = 1.0,
     ticks: Annotated[int | None, typer.Option(help="ticks to simulate (overrides --hours)")] = None,
@@ -175,7 +177,9 @@ def experiment_command(
     embedder: Annotated[
         str | None, typer.Option(help="minilm or hash (default: hash with the fake LM)")
     ] = None,
-    seed: Annotated[int, typer.Option(help="root seed; replicate seeds derive from it")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="root seed; replicate seeds derive from it")
+    ] = 0,
     jobs: Annotated[int, typer.Option(min=1, help="replicates run in parallel processes")] = 1,
     replay: Annotated[
         Path | None, typer.Option(help="reproduce an earlier --out directory with no LM")

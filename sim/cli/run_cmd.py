@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import signal
 import sys
@@ -15,6 +16,7 @@ from rich.text import Text
 
 from sim.assembly import load_town
 from sim.cognition.context import CognitionConfig
+from sim.errors import SimInputError
 from sim.memory.retrieval import RetrievalConfig
 from sim.progress import run_with_progress
 from sim.simulation import Simulation
@@ -52,6 +54,10 @@ def run(
     console: Console,
 ) -> JSON:
     """Build, run and record through the public `Simulation` API; returns the summary."""
+    if ticks is None and not (math.isfinite(hours) and 0 < hours <= 24 * 365):
+        raise SimInputError("--hours", "hours", f"{hours} is out of range", "use 0 < hours <= 8760")
+    if ticks is not None and ticks < 1:
+        raise SimInputError("--ticks", "ticks", f"{ticks} is not positive", "use 1 or more")
     world, people = load_town(world_path, personas)
     config = CognitionConfig(retrieval=retrieval, reflection_budget=world.reflection_budget)
     if replay is not None:  # answer as recorded, with the recorded run's settings

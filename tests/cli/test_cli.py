@@ -256,3 +256,14 @@ def test_markup_in_recorded_text_is_printed_as_text(
     assert "[/]" in out
     agent = sim("inspect", db, "Maya Torres")
     assert "[/]" in agent
+
+
+@pytest.mark.parametrize("hours", ["nan", "inf", "-1", "0"])
+def test_bad_hours_are_one_line_and_write_nothing(
+    hours: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "x.db"
+    err = sim_error(
+        monkeypatch, capsys, "run", ROOT / "worlds/willow", *FAST, "--hours", hours, "--db", db
+    )
+    assert "hours" in err and not db.exists()
