@@ -116,11 +116,11 @@ def inspect_command(
         bool, typer.Option("--quality", help="score the run's generated text against targets")
     ] = False,
     recall: Annotated[
-        bool, typer.Option("--recall", help="with --quality: ask persona facts (calls the LM)")
+        bool, typer.Option("--recall", help="--quality and ask persona facts (calls the LM)")
     ] = False,
 ) -> None:
     """What happened in a run, or in one agent's head."""
-    if quality:
+    if quality or recall:
         from sim.cli.quality_cmd import quality as print_quality
 
         print_quality(db, recall=recall, as_json=as_json, console=Console())

@@ -44,7 +44,9 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 _CONTRACTIONS = ("n't", "'s", "'ll", "'re", "'ve", "'d", "'m")
 _IRREGULAR = {"can't": "can", "won't": "will", "shan't": "shall", "ain't": "be"}
 # Everyday words the packaged dictionaries (web2, GCIDE) predate.
-_MODERN = frozenset({"ok", "okay", "email", "emails", "online", "wifi", "website", "laptop"})
+_MODERN = frozenset(
+    {"ok", "okay", "email", "online", "wifi", "website", "laptop", "barista", "cappuccino"}
+)
 
 
 @dataclass(frozen=True)
@@ -157,8 +159,9 @@ def english_vocabulary() -> frozenset[str]:
     return frozenset(get_english_words_set(["web2", "gcide"], alpha=True, lower=True))
 
 
-def _stems(word: str) -> list[str]:
-    """The word and the forms it may be inflected from (plurals, -ed, -ing, -er, -ly)."""
+def word_forms(word: str) -> list[str]:
+    """The word and the forms it may be inflected from (plurals, -ed, -ing, -er, -ly), with
+    American spellings of British ones (the lists are American: "neighbour" is missing)."""
     forms = [word]
     for suffix, swaps in (
         ("ies", ("y",)),
@@ -176,6 +179,8 @@ def _stems(word: str) -> list[str]:
             forms += [root + s for s in swaps]
             if len(root) > 2 and root[-1] == root[-2]:  # running -> run, stopped -> stop
                 forms.append(root[:-1])
+    for british, american in (("our", "or"), ("ise", "ize"), ("yse", "yze"), ("tre", "ter")):
+        forms += [f.replace(british, american) for f in forms if british in f]  # neighbour
     return forms
 
 
@@ -188,7 +193,7 @@ def is_english(word: str, extra: frozenset[str] = frozenset()) -> bool:
             w = w[: -len(suffix)]
             break
     vocabulary = english_vocabulary()
-    return w in _MODERN or any(f in vocabulary or f in extra for f in _stems(w))
+    return any(f in vocabulary or f in extra or f in _MODERN for f in word_forms(w))
 
 
 def name_words(names: Iterable[str]) -> frozenset[str]:

@@ -107,7 +107,7 @@ def test_an_lm_outage_fails_its_replicate_and_the_report_says_so(
     results = pd.read_csv(written["results"])
     assert set(results["replicate"]) == {1}  # the failed replicate is left out, the other kept
     report = written["report"].read_text()
-    assert "replicate 2" in report and "LM failed" in report and "excluded" in report
+    assert "replicate 2" in report and "LMUnavailable" in report and "excluded" in report
 
 
 def test_parallel_replicates_give_the_same_results_as_serial(tmp_path: Path) -> None:
