@@ -121,9 +121,7 @@ def test_fork_of_an_unrecorded_run_writes_the_past_from_its_log(
     assert reopened.digest == fork.digest
 
 
-def test_an_opened_run_knows_its_past_and_its_forks_keep_it(
-    willow: World, tmp_path: Path
-) -> None:
+def test_an_opened_run_knows_its_past_and_its_forks_keep_it(willow: World, tmp_path: Path) -> None:
     db = tmp_path / "run.db"
     run = build(willow, seed=5, db=db, checkpoint_every=60)
     run.run(ticks=180)
