@@ -189,6 +189,12 @@ def _print_run(d: JSON, console: Console) -> None:
         f"{c['dialogue']} dialogue, {c['reflection']} reflections; "
         f"{c['conversations']} conversations; {c['lm_calls']} LM calls"
     )
+    lm = d["lm_calls"]
+    console.print(
+        f"LM outcomes: {lm['ok']} ok, {lm['invalid']} invalid, {lm['truncated']} truncated, "
+        f"{lm['rejected']} rejected for quality, {lm['error']} errors, {lm['fallback']} "
+        "fallbacks (canned answers used)"
+    )
     console.print(summary_line(d["social"]), markup=False)
     table = Table(title="Agents")
     for col in ("agent", *KINDS, "talks", "now"):

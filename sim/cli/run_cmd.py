@@ -175,7 +175,8 @@ def _print_summary(summary: JSON, console: Console) -> None:
     console.print(table)
     lm = summary["lm"]
     console.print(
-        f"LM: {lm['calls']} calls ({lm['cached']} cached, {lm['fallbacks']} fallbacks), "
+        f"LM: {lm['calls']} calls ({lm['cached']} cached, {lm['invalid']} invalid, "
+        f"{lm.get('rejected', 0)} rejected for quality, {lm['fallbacks']} fallbacks), "
         f"{lm['prompt_tokens']} prompt + {lm['completion_tokens']} completion tokens"
     )
     console.print(f"ticks: {summary['ticks']}  db: {summary['db']}")

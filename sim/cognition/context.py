@@ -8,6 +8,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from sim.agent import Agent
+from sim.cognition.gate import hard_failure
 from sim.llm.structured import CallContext, StructuredLM
 from sim.memory.retrieval import RetrievalConfig, ScoredMemory, retrieve
 from sim.prompts.base import PromptCall
@@ -75,6 +76,7 @@ class Cognition:
             call.output,
             context=CallContext(call.purpose, agent, self.tick, decision),
             fallback=call.fallback,
+            check=call.check or hard_failure,
             max_tokens=call.max_tokens,
             temperature=call.temperature,
             seed=derive_seed(self.seed, call.purpose, agent),

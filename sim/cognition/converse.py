@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sim.agent import Agent
 from sim.clock import label
 from sim.cognition.context import Cognition
+from sim.cognition.gate import dialogue_gate, strip_speaker
 from sim.cognition.plan import decompose
 from sim.memory.stream import NewMemory
 from sim.prompts import dialogue
@@ -68,8 +69,12 @@ def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> C
             memories,
             transcript,
         )
-        said = cog.ask(speaker.name, call, f"line {turn_no + 1} to {', '.join(others)}")
-        lines.append((speaker.name, said.utterance.strip() or "..."))
+        names = [a.name for a in group]
+        gate = dialogue_gate(names, lines[-1][1] if lines else None)
+        said = cog.ask(
+            speaker.name, replace(call, check=gate), f"line {turn_no + 1} to {', '.join(others)}"
+        )
+        lines.append((speaker.name, strip_speaker(said.utterance, names) or "..."))
         if said.end and turn_no >= 1:
             ended_by = "choice"
             break

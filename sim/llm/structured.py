@@ -25,7 +25,7 @@ from sim.llm.protocol import (
 )
 
 T = TypeVar("T", bound=pydantic.BaseModel)
-Outcome = Literal["ok", "invalid", "truncated", "error", "fallback"]
+Outcome = Literal["ok", "invalid", "truncated", "rejected", "error", "fallback"]
 
 _FENCE = re.compile(r"```(?:json)?", re.IGNORECASE)
 
@@ -73,6 +73,7 @@ class LMStats:
     ok: int = 0
     invalid: int = 0
     truncated: int = 0
+    rejected: int = 0  # schema-valid answers that failed a quality gate
     errors: int = 0
     fallbacks: int = 0
     cached: int = 0
@@ -130,6 +131,7 @@ class StructuredLM:
         *,
         context: CallContext,
         fallback: T | Callable[[], T],
+        check: Callable[[T], str | None] | None = None,
         max_tokens: int = 256,
         temperature: float = 0.7,
         seed: int = 0,
@@ -151,7 +153,7 @@ class StructuredLM:
                 seed=seed + attempt,
             )
             started = self.timer()
-            result = self._attempt(request, output)
+            result = self._attempt(request, output, check)
             latency_ms = (self.timer() - started) * 1000
             self._count(result)
             self._emit(context, attempt, request, result, latency_ms)
@@ -179,8 +181,10 @@ class StructuredLM:
         """Asks in a row that failed on every attempt with a backend error (0 after a success)."""
         return self._failing
 
-    def _attempt(self, request: LMRequest, output: type[T]) -> _Attempt[T]:
-        """Run one attempt and classify it."""
+    def _attempt(
+        self, request: LMRequest, output: type[T], check: Callable[[T], str | None] | None = None
+    ) -> _Attempt[T]:
+        """Run one attempt and classify it; `check` can reject a schema-valid answer."""
         try:
             response = self.lm.complete(request)
         except LMError as exc:
@@ -198,6 +202,9 @@ class StructuredLM:
                 for e in exc.errors()
             )
             return _Attempt("invalid", response, summary[:1000])
+        reason = check(value) if check is not None else None
+        if reason:
+            return _Attempt("rejected", response, reason[:1000])
         return _Attempt("ok", response, value=value)
 
     def _count(self, result: _Attempt[T]) -> None:
@@ -207,6 +214,7 @@ class StructuredLM:
         self.stats.ok += result.outcome == "ok"
         self.stats.invalid += result.outcome == "invalid"
         self.stats.truncated += result.outcome == "truncated"
+        self.stats.rejected += result.outcome == "rejected"
         self.stats.errors += result.outcome == "error"
         self.stats.cached += response.cached
         self.stats.prompt_tokens += response.prompt_tokens

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -34,6 +34,9 @@ class PromptCall(Generic[T]):
     fallback: T
     max_tokens: int = 200
     temperature: float = 0.7
+    # Why an answer is unusable beyond its schema (None: usable); None here means the default
+    # gate (`sim.cognition.gate.hard_failure`).
+    check: Callable[[T], str | None] | None = None
 
 
 def chat(user: str) -> tuple[Message, ...]:

@@ -232,6 +232,7 @@ class RunReader:
                 "ok",
                 "invalid",
                 "truncated",
+                "rejected",
                 "error",
                 "fallback",
                 "prompt_tokens",

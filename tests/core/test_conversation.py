@@ -104,7 +104,31 @@ def test_conversation_stops_at_the_turn_limit_and_survives_bad_answers(
     limited = converse.hold(
         [eleanor, maya],
         "Willow Park:Lawn",
-        Cognition(StructuredLM(ScriptedLM([turn("hi")] * 6)), CognitionConfig(max_turns=6), seed=0),
+        Cognition(
+            StructuredLM(ScriptedLM([turn(f"hi number {i}") for i in range(6)])),
+            CognitionConfig(max_turns=6),
+            seed=0,
+        ),
         10,
     )
     assert len(limited.lines) == 6 and limited.ended_by == "limit"
+
+
+def test_a_copied_line_is_rejected_and_a_speaker_prefix_stripped(
+    willow: World, willow_people: list[Persona]
+) -> None:
+    eleanor, maya, _ = people(willow_people, willow)
+    lm = ScriptedLM(
+        [
+            turn("Maya Torres: Eleanor Hale: lovely morning for the garden"),
+            turn("lovely morning for the garden"),  # a copy of the line before: rejected
+            turn("It is, and the beans are up at last"),
+            turn("Then come and see them after lunch", end=True),
+        ]
+    )
+    structured = StructuredLM(lm)
+    cog = Cognition(structured, CognitionConfig(max_turns=6), seed=0, now=9 * HOUR)
+    convo = converse.hold([eleanor, maya], "Willow Park:Lawn", cog, tick_seconds=10)
+    assert convo.lines[0] == ("Eleanor Hale", "lovely morning for the garden")
+    assert convo.lines[1] == ("Maya Torres", "It is, and the beans are up at last")
+    assert structured.stats.rejected == 1

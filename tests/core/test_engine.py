@@ -40,7 +40,10 @@ def test_recorded_answers_replay_the_run_exactly(make_engine: Callable[..., Engi
         record = live.step()
         calls.extend(LMCallRecord(**c) for c in record.lm_calls)
     answers = [
-        (c.request_key, LMResponse(c.response, model=c.model)) for c in calls if c.outcome == "ok"
+        (c.request_key, LMResponse(c.response, model=c.model))
+        for c in calls
+        if c.outcome
+        != "fallback"  # rejected answers are answers too: the replay rejects them again
     ]
     replayed = make_engine(lm=ReplayLM(answers, name="fake"), seed=2)
     assert run(replayed, 500) == live.digest

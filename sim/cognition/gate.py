@@ -1,0 +1,76 @@
+"""Quality gates on answers: text that leaks markup or loops is rejected like invalid JSON.
+
+A schema-valid answer can still be nonsense. These checks run on every typed answer before
+cognition uses it; a failure is retried with another seed and, after the last attempt, replaced
+by the prompt's fallback, and it is counted as a quality rejection apart from schema failures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from sim.quality.checks import echo, leakage, repeated_ngrams, tokens
+
+Check = Callable[[BaseModel], "str | None"]
+LONG_TEXT = 30  # words: below this one repeated 3-gram is a loop, above it three are
+_NUMERIC = re.compile(r"[\d\s:.,+-]*")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a dumped answer (fields, lists, nested models)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def text_failure(text: str) -> str | None:
+    """Why one generated text is unusable (leaked markup, a loop), or None."""
+    if _NUMERIC.fullmatch(text):  # a time, a number or a rating chosen from an enum
+        return None
+    leak = leakage(text)
+    if leak.flagged:
+        return f"leaked {leak.reasons[0]}"
+    times = 2 if len(tokens(text)) < LONG_TEXT else 3
+    loop = repeated_ngrams(text, 3, times)
+    if loop.flagged:
+        return f"repeats {loop.reasons[0]!r}"
+    return None
+
+
+def hard_failure(answer: BaseModel) -> str | None:
+    """The first unusable text in an answer, or None: the default gate of every prompt."""
+    for text in _strings(answer.model_dump()):
+        reason = text_failure(text)
+        if reason:
+            return reason
+    return None
+
+
+def strip_speaker(text: str, names: Sequence[str]) -> str:
+    """Drop leading "Name:" prefixes a small model copies from the transcript format."""
+    forms = sorted({f for n in names for f in (n, n.split()[0])}, key=len, reverse=True)
+    pattern = re.compile(rf"^\s*(?:(?:{'|'.join(re.escape(f) for f in forms)})\s*:\s*)+", re.I)
+    return pattern.sub("", text).strip()
+
+
+def dialogue_gate(names: Sequence[str], previous: str | None, field: str = "utterance") -> Check:
+    """The gate of a dialogue turn: the default checks, then no copy of the previous line and
+    no other speaker's "Name:" left inside the line once the leading prefix is stripped."""
+
+    def check(answer: BaseModel) -> str | None:
+        line = strip_speaker(str(getattr(answer, field)), names)
+        found = echo(line, names, previous)
+        if found.flagged:
+            return f"echo: {found.reasons[0]}"
+        return hard_failure(answer)
+
+    return check

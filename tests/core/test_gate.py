@@ -1,0 +1,54 @@
+"""Quality gates: schema-valid nonsense is retried, counted apart, and never used."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel
+
+from sim.cognition.gate import hard_failure, strip_speaker, text_failure
+from sim.llm.fake import ScriptedLM
+from sim.llm.protocol import Message
+from sim.llm.structured import CallContext, StructuredLM
+
+
+class Questions(BaseModel):
+    questions: list[str]
+
+
+def ask(lm: StructuredLM) -> Questions:
+    return lm.ask(
+        [Message("user", "?")],
+        Questions,
+        context=CallContext("reflect_questions"),
+        fallback=Questions(questions=[]),
+        check=hard_failure,
+    )
+
+
+def test_planted_nonsense_fails_and_plain_text_passes() -> None:
+    assert text_failure("{{id}}}, {{name}} and {{name}}")
+    assert text_failure("]{")
+    assert text_failure("I am going to leave, I am going to leave")
+    assert text_failure("write_a_story.txt")
+    assert text_failure("What does Maya hope the picnic will bring?") is None
+    assert text_failure("11:00") is None and text_failure("7") is None
+    assert strip_speaker("Theo Okafor: Theo: see you at noon", ["Theo Okafor", "Maya Torres"]) == (
+        "see you at noon"
+    )
+
+
+def test_a_leaking_answer_is_retried_and_counted_as_a_rejection() -> None:
+    good = {"questions": ["What matters most to Eleanor this week?"]}
+    lm = StructuredLM(
+        ScriptedLM([json.dumps({"questions": ["{{name}} and {{id}}"]}), json.dumps(good)])
+    )
+    assert ask(lm).questions == good["questions"]
+    assert lm.stats.rejected == 1 and lm.stats.invalid == 0 and lm.stats.fallbacks == 0
+
+
+def test_nonsense_on_every_attempt_ends_in_the_fallback() -> None:
+    bad = json.dumps({"questions": ["]{", ","]})
+    lm = StructuredLM(ScriptedLM([bad] * 3))
+    assert ask(lm).questions == []
+    assert lm.stats.rejected == 3 and lm.stats.fallbacks == 1
