@@ -77,7 +77,7 @@ def run_command(
                 str(world), "world", "--resume continues a recorded run's own world",
                 "leave out the world: sim run --resume RUN.db",
             )  # fmt: skip
-        resume_run(
+        summary = resume_run(
             resume,
             lm=lm,
             base_url=base_url,
@@ -85,10 +85,11 @@ def run_command(
             checkpoint_every=checkpoint_every,
             console=Console(stderr=False),
         )
+        _exit_for(summary)
         return
     if world is None:
         raise SimInputError("sim run", "world", "no world given", "sim run worlds/willow")
-    run(
+    summary = run(
         world,
         personas=personas,
         lm=lm or "embedded",
@@ -105,6 +106,15 @@ def run_command(
         retrieval=parse_weights(weights, top_k),
         console=Console(stderr=False),
     )
+    _exit_for(summary)
+
+
+def _exit_for(summary: dict[str, object]) -> None:
+    """A run that did not finish exits non-zero (130 when it was stopped), so scripts know."""
+    if summary["status"] == "interrupted":
+        raise typer.Exit(130)
+    if summary["status"] != "finished":
+        raise typer.Exit(1)
 
 
 @app.command("inspect")

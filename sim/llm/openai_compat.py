@@ -14,7 +14,7 @@ from typing import Any
 import openai
 
 from sim.errors import SimInputError
-from sim.llm.protocol import FinishReason, LMError, LMRequest, LMResponse, Message
+from sim.llm.protocol import FinishReason, LMAuthError, LMError, LMRequest, LMResponse, Message
 
 MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
 
@@ -115,6 +115,11 @@ class OpenAICompatLM:
         # While probing, a rejected mode must fail fast instead of being retried with backoff.
         self._probe_client = self._client.with_options(max_retries=0)
 
+    def _redact(self, text: str) -> str:
+        """Error texts are stored with the run: a server that echoes the key must not leak it."""
+        key = self._client.api_key
+        return text.replace(key, "***") if key and key != "not-needed" else text
+
     @property
     def name(self) -> str:
         """Model identifier recorded with every call."""
@@ -151,11 +156,14 @@ class OpenAICompatLM:
         except openai.APIStatusError as exc:
             if self._working_mode is None and mode != MODES[-1] and _looks_unsupported(exc):
                 raise _ModeRejected(f"HTTP {exc.status_code} {exc.message}") from exc
-            raise LMError(f"{self.name}: HTTP {exc.status_code}: {exc.message}") from exc
+            kind = LMAuthError if exc.status_code in (401, 403) else LMError
+            raise kind(self._redact(f"{self.name}: HTTP {exc.status_code}: {exc.message}")) from exc
         except openai.APIError as exc:  # connection failures, timeouts, malformed bodies
-            raise LMError(f"{self.name}: {exc}") from exc
+            raise LMError(self._redact(f"{self.name}: {exc}")) from exc
         except ValueError as exc:  # a body that is not JSON escapes the client as a ValueError
-            raise LMError(f"{self.name}: the server's answer was not valid JSON ({exc})") from exc
+            raise LMError(
+                self._redact(f"{self.name}: the server's answer was not valid JSON ({exc})")
+            ) from exc
         if not result.choices:
             raise LMError(f"{self.name}: response had no choices")
         choice = result.choices[0]

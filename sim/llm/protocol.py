@@ -80,3 +80,7 @@ class LMUnavailable(RuntimeError):
 
 class LMError(RuntimeError):
     """A backend could not produce an answer (transport failure, server error)."""
+
+
+class LMAuthError(LMError):
+    """The server refused the credentials (HTTP 401 or 403): retrying cannot help."""

@@ -17,6 +17,7 @@ import pydantic
 
 from sim.llm.protocol import (
     LanguageModel,
+    LMAuthError,
     LMError,
     LMRequest,
     LMResponse,
@@ -187,6 +188,8 @@ class StructuredLM:
         """Run one attempt and classify it; `check` can reject a schema-valid answer."""
         try:
             response = self.lm.complete(request)
+        except LMAuthError as exc:  # a refused key: no retry or fallback can help
+            raise LMUnavailable(str(exc)[:500]) from exc
         except LMError as exc:
             return _Attempt("error", error=str(exc)[:1000])
         if response.finish_reason == "length":

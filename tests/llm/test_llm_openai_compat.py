@@ -240,3 +240,27 @@ def test_a_body_that_is_not_json_is_an_lm_error_not_a_crash() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_refused_key_stops_at_once_and_never_reaches_the_record(serve: Any) -> None:
+    from sim.llm.protocol import LMUnavailable
+    from sim.llm.structured import CallContext, StructuredLM
+
+    secret = "sk-test-0123456789abcdef"
+    state = ServerState(
+        accepted=set(), reject_status=401, reject_message=f"invalid api key {secret}"
+    )
+    records: list[Any] = []
+    lm = StructuredLM(
+        OpenAICompatLM("m", base_url=serve(state), api_key=secret), sink=records.append
+    )
+    with pytest.raises(LMUnavailable) as raised:
+        lm.ask(
+            [Message("user", "hi")],
+            Mood,
+            context=CallContext("t"),
+            fallback=Mood(mood="calm", energy=1),
+        )
+    assert len(state.bodies) == 1  # no retry, no second mode
+    assert secret not in str(raised.value) and "***" in str(raised.value)
+    assert all(secret not in json.dumps(r.to_json()) for r in records)
