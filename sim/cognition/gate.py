@@ -17,7 +17,7 @@ from sim.quality.checks import echo, leakage, repeated_ngrams, tokens
 
 Check = Callable[[BaseModel], "str | None"]
 LONG_TEXT = 30  # words: below this one repeated 3-gram is a loop, above it three are
-_NUMERIC = re.compile(r"[\d\s:.,+-]*")
+_NUMERIC = re.compile(r"\s*[+-]?\d[\d\s:.,]*")
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -33,6 +33,7 @@ def test_planted_nonsense_fails_and_plain_text_passes() -> None:
     assert text_failure("write_a_story.txt")
     assert text_failure("What does Maya hope the picnic will bring?") is None
     assert text_failure("11:00") is None and text_failure("7") is None
+    assert text_failure(", ") and text_failure(",")  # punctuation alone is a JSON scrap
     assert strip_speaker("Theo Okafor: Theo: see you at noon", ["Theo Okafor", "Maya Torres"]) == (
         "see you at noon"
     )
