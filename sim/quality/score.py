@@ -28,7 +28,7 @@ from sim.store.tables import LMCallRow
 from sim.types import JSON
 
 EXAMPLES = 5  # offending texts kept per check
-OUTCOMES = ("ok", "invalid", "truncated", "error", "fallback")
+OUTCOMES = ("ok", "invalid", "truncated", "rejected", "error", "fallback")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 Note = Callable[[str, str, str, str], None]  # (check, purpose, text, why): keep an example
 
