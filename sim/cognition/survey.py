@@ -15,6 +15,7 @@ from sim.clock import label
 from sim.cognition.context import Cognition
 from sim.memory.stream import NewMemory
 from sim.prompts.survey import NO_ANSWER, purpose, survey_prompt
+from sim.rng import derive_seed
 from sim.survey.instruments import Question
 from sim.types import JSON, GameSeconds
 
@@ -49,6 +50,12 @@ class SurveyAnswer:
         return {**asdict(self), "evidence": list(self.evidence)}
 
 
+def reversed_scale(agent: str, seed: int) -> bool:
+    """Whether this agent sees ordered scales from the other end: half the agents do, the same
+    ones in every condition and wave of a run, so a paired difference cancels order bias."""
+    return derive_seed(seed, "scale order", agent) % 2 == 1
+
+
 def answer(
     agent: Agent, instrument: Question, cog: Cognition, *, stateful: bool, wave: str = ""
 ) -> SurveyAnswer:
@@ -57,7 +64,8 @@ def answer(
         agent, instrument.question, purpose(instrument), SURVEY_MEMORIES, refresh=stateful
     )
     shown = [(m.record.id, m.record.text) for m in found]
-    call = survey_prompt(agent.identity(), label(cog.now), shown, instrument)
+    reverse = reversed_scale(agent.name, cog.seed)
+    call = survey_prompt(agent.identity(), label(cog.now), shown, instrument, reverse)
     raw = cog.ask(agent.name, call, f"survey {wave}".strip() + f": {instrument.id}")
     fallback = raw is call.fallback  # StructuredLM hands back the very fallback object
     ids = {i for i, _ in shown}

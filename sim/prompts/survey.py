@@ -30,8 +30,10 @@ def survey_prompt(
     time_label: str,
     memories: Sequence[tuple[int, str]],
     instrument: Question,
+    reverse: bool = False,
 ) -> PromptCall[BaseModel]:
-    """The agent answers `instrument` from the (id, text) memories retrieved for it."""
+    """The agent answers `instrument` from the (id, text) memories retrieved for it; `reverse`
+    shows an ordered scale from its other end (counterbalancing across agents)."""
     ids = [i for i, _ in memories]
     evidence = (
         (list[choice(ids)], Field(max_length=MAX_EVIDENCE))  # type: ignore[misc]
@@ -40,7 +42,7 @@ def survey_prompt(
     )
     output = create_model(
         "SurveyResponse",
-        answer=instrument.answer_field(),
+        answer=instrument.answer_field(reverse),
         rationale=(str, Field(max_length=RATIONALE_CHARS)),
         evidence=evidence,
     )
@@ -55,7 +57,7 @@ def survey_prompt(
         remembered, cite = "You remember nothing about this.", 'Leave "evidence" empty.'
     user = (
         f"{identity}\n\nIt is {time_label}. {remembered}\n\n"
-        f"A survey asks you: {instrument.question}\n{instrument.how_to_answer()} "
+        f"A survey asks you: {instrument.question}\n{instrument.how_to_answer(reverse)} "
         f'In "rationale", give your reason in one short sentence. {cite}'
     )
     fallback = output.model_validate(

@@ -79,12 +79,17 @@ class Question(BaseModel, ABC):
         return data
 
     @abstractmethod
-    def answer_field(self) -> tuple[Any, FieldInfo]:
-        """The (type, field) of the answer in the prompt's output schema."""
+    def answer_field(self, reverse: bool = False) -> tuple[Any, FieldInfo]:
+        """The (type, field) of the answer in the prompt's output schema; `reverse` lists the
+        options of an ordered scale from its other end (see `how_to_answer`)."""
 
     @abstractmethod
-    def how_to_answer(self) -> str:
-        """One plain sentence telling the agent what form the answer takes."""
+    def how_to_answer(self, reverse: bool = False) -> str:
+        """One plain sentence telling the agent what form the answer takes.
+
+        Half of the agents see a scale from its other end: small models favour whatever comes
+        first, and counterbalancing turns that bias into noise instead of a shift.
+        """
 
     @abstractmethod
     def neutral(self) -> Any:
@@ -136,15 +141,18 @@ class Likert(Question):
             label if label == str(i) else f"{i} - {label}" for i, label in enumerate(self.labels, 1)
         )
 
-    def answer_field(self) -> tuple[Any, FieldInfo]:
+    def answer_field(self, reverse: bool = False) -> tuple[Any, FieldInfo]:
         """An enum of the labelled points."""
-        return choice(self.choices()), Field()
+        points = self.choices()
+        return choice(points[::-1] if reverse else points), Field()
 
-    def how_to_answer(self) -> str:
+    def how_to_answer(self, reverse: bool = False) -> str:
         """Name the ends of the scale: small models otherwise read it backwards."""
         low, high = self.labels[0], self.labels[-1]
         if low == "1":
             low, high = "lowest", "highest"
+        if reverse:
+            return f"Pick one point from {self.points} ({high}) down to 1 ({low})."
         return f"Pick one point from 1 ({low}) to {self.points} ({high})."
 
     def neutral(self) -> str:
@@ -172,13 +180,14 @@ class Categorical(Question):
             raise ValueError("options must be distinct and non-empty")
         return options
 
-    def answer_field(self) -> tuple[Any, FieldInfo]:
+    def answer_field(self, reverse: bool = False) -> tuple[Any, FieldInfo]:
         """An enum of the options."""
-        return choice(self.options), Field()
+        return choice(self.options[::-1] if reverse else self.options), Field()
 
-    def how_to_answer(self) -> str:
-        """List the options in the order they are numbered."""
-        return f"Pick one of: {', '.join(self.options)}."
+    def how_to_answer(self, reverse: bool = False) -> str:
+        """List the options (in the order this agent sees them)."""
+        options = self.options[::-1] if reverse else self.options
+        return f"Pick one of: {', '.join(options)}."
 
     def neutral(self) -> str:
         """The first option (never scored: see `Question.neutral`)."""
@@ -208,11 +217,11 @@ class Numeric(Question):
     def _show(self, number: float) -> str:
         return f"{number:g} {self.unit}".strip()
 
-    def answer_field(self) -> tuple[Any, FieldInfo]:
+    def answer_field(self, reverse: bool = False) -> tuple[Any, FieldInfo]:
         """A float bounded both ways, so a constrained model cannot leave the range."""
         return float, Field(ge=self.minimum, le=self.maximum)
 
-    def how_to_answer(self) -> str:
+    def how_to_answer(self, reverse: bool = False) -> str:
         """State the range with its unit."""
         low, high = self._show(self.minimum), self._show(self.maximum)
         return f"Answer with a number from {low} to {high}."
@@ -237,11 +246,11 @@ class FreeText(Question):
     kind: Literal["free_text"] = "free_text"
     max_chars: int = Field(300, ge=10, le=2000, description="the longest answer, 10..2000 chars")
 
-    def answer_field(self) -> tuple[Any, FieldInfo]:
+    def answer_field(self, reverse: bool = False) -> tuple[Any, FieldInfo]:
         """A capped string: small models ramble until stopped."""
         return str, Field(max_length=self.max_chars)
 
-    def how_to_answer(self) -> str:
+    def how_to_answer(self, reverse: bool = False) -> str:
         """Ask for brevity."""
         return "Answer in one or two short sentences."
 
@@ -280,11 +289,11 @@ class Knows(Question):
                 data["id"] = f"knows_{slug(fact)}"
         return super()._fill(data)
 
-    def answer_field(self) -> tuple[Any, FieldInfo]:
-        """Yes or no."""
-        return choice(("yes", "no")), Field()
+    def answer_field(self, reverse: bool = False) -> tuple[Any, FieldInfo]:
+        """Yes or no (no first for half of the agents)."""
+        return choice(("no", "yes") if reverse else ("yes", "no")), Field()
 
-    def how_to_answer(self) -> str:
+    def how_to_answer(self, reverse: bool = False) -> str:
         """Ask for honesty about memory, not belief."""
         return "Answer yes only if you remember hearing it; otherwise answer no."
 

@@ -168,3 +168,21 @@ def test_with_no_memories_evidence_must_be_empty(
     result = answer(agent, Likert(question="Rate it.", points=4), cog, stateful=False)
     assert (result.value, result.evidence, len(lm.requests)) == (3.0, (), 2)
     assert "remember nothing" in lm.requests[0].messages[-1].content
+
+
+def test_half_the_agents_see_ordered_scales_from_the_other_end() -> None:
+    from sim.cognition.survey import reversed_scale
+    from sim.prompts.survey import survey_prompt
+    from sim.survey.instruments import Likert
+
+    names = [f"Person {i}" for i in range(200)]
+    flipped = sum(reversed_scale(n, seed=3) for n in names)
+    assert 70 < flipped < 130  # about half
+    assert all(reversed_scale(n, 3) == reversed_scale(n, 3) for n in names)  # stable per agent
+    q = Likert("I like it here.", points=5)
+    forward = survey_prompt("You are A.", "day 1 09:00", [], q)
+    backward = survey_prompt("You are A.", "day 1 09:00", [], q, reverse=True)
+    assert "from 1 (strongly disagree) to 5" in forward.messages[-1].content
+    assert "from 5 (strongly agree) down to 1" in backward.messages[-1].content
+    enum = backward.output.model_json_schema()["properties"]["answer"]["enum"]
+    assert enum[0].startswith("5") and q.to_value("5 - strongly agree")[0] == 5.0
