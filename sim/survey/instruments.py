@@ -136,10 +136,13 @@ class Likert(Question):
         return labels
 
     def choices(self) -> tuple[str, ...]:
-        """What the agent picks from: "4 - agree", or a bare "4" where labels are the numbers."""
-        return tuple(
-            label if label == str(i) else f"{i} - {label}" for i, label in enumerate(self.labels, 1)
-        )
+        """What the agent picks from: the labels themselves ("agree"), not "4 - agree".
+
+        With numbers in front SmolLM2 answered "1" whatever it wrote in its rationale (25 of 25
+        agents at the floor, forward or reversed); with words alone its answers spread over
+        the scale and the order bias that remains is the one counterbalancing cancels.
+        """
+        return tuple(self.labels)
 
     def answer_field(self, reverse: bool = False) -> tuple[Any, FieldInfo]:
         """An enum of the labelled points."""

@@ -185,4 +185,4 @@ def test_half_the_agents_see_ordered_scales_from_the_other_end() -> None:
     assert "from 1 (strongly disagree) to 5" in forward.messages[-1].content
     assert "from 5 (strongly agree) down to 1" in backward.messages[-1].content
     enum = backward.output.model_json_schema()["properties"]["answer"]["enum"]
-    assert enum[0].startswith("5") and q.to_value("5 - strongly agree")[0] == 5.0
+    assert enum[0] == "strongly agree" and q.to_value("strongly agree")[0] == 5.0

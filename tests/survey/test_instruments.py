@@ -24,9 +24,9 @@ def test_likert_defaults_to_agreement_words_and_scores_the_point() -> None:
     q = Likert(question="I feel safe in Willow Lane.")
     assert q.id == "i_feel_safe_in_willow_lane"
     assert q.labels[0] == "strongly disagree" and q.labels[-1] == "strongly agree"
-    assert q.choices()[3] == "4 - agree"
-    assert q.to_value("4 - agree") == (4.0, "agree")
-    assert q.neutral() == "3 - neither agree nor disagree"
+    assert q.choices()[3] == "agree"  # words alone: numbers made SmolLM2 answer "1" always
+    assert q.to_value("agree") == (4.0, "agree")
+    assert q.neutral() == "neither agree nor disagree"
     assert len(Likert(question="x", points=7).labels) == 7
 
 
@@ -36,7 +36,8 @@ def test_likert_without_word_labels_is_numbered() -> None:
     assert q.to_value("3") == (3.0, "3")
     assert "lowest" in q.how_to_answer()
     custom = Likert(question="Mood?", points=3, labels=["sad", "fine", "happy"], id="mood")
-    assert custom.choices() == ("1 - sad", "2 - fine", "3 - happy")
+    assert custom.choices() == ("sad", "fine", "happy")
+    assert custom.to_value("happy") == (3.0, "happy")
     assert custom.id == "mood"
     assert Likert(question="Mood?", labels=["low", "high"]).points == 2
 
