@@ -46,22 +46,27 @@ def stored_ticks(db: Path) -> int:
     return int(row[0]) if row else 0
 
 
+def signal_after(db: Path, ticks: int, total: int, sig: signal.Signals) -> subprocess.Popen[bytes]:
+    """Start `sim run` writing `db`, and send `sig` once `ticks` ticks are stored."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from sim.cli.app import main; main()", *RUN,
+         "--ticks", str(total), "--db", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while stored_ticks(db) < ticks and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    return proc
+
+
 def test_a_run_killed_with_sigkill_resumes_to_the_same_digest(tmp_path: Path) -> None:
     whole = sim_cli(*RUN, "--ticks", "700", "--db", str(tmp_path / "whole.db"))
     assert whole.returncode == 0, whole.stderr
     db = tmp_path / "killed.db"
-    cmd = [sys.executable, "-c", "from sim.cli.app import main; main()"]
-    proc = subprocess.Popen(
-        [*cmd, *RUN, "--ticks", "700", "--db", str(db)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while stored_ticks(db) < 230 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    signal_after(db, 230, 700, signal.SIGKILL).wait()
     killed_at = stored_ticks(db)
     assert 0 < killed_at < 700, killed_at
     resumed = sim_cli("run", "--resume", str(db))
@@ -102,17 +107,7 @@ def test_resume_refuses_a_run_that_does_not_reproduce(willow: World, tmp_path: P
 
 def test_sigterm_stops_between_ticks_with_a_true_status(tmp_path: Path) -> None:
     db = tmp_path / "term.db"
-    cmd = [sys.executable, "-c", "from sim.cli.app import main; main()"]
-    proc = subprocess.Popen(
-        [*cmd, *RUN, "--ticks", "20000", "--db", str(db)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while stored_ticks(db) < 150 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
+    proc = signal_after(db, 150, 20000, signal.SIGTERM)
     assert proc.wait(timeout=60) == 130  # stopped, not finished: scripts can tell
     with sqlite3.connect(db) as con:
         status, ticks, run_digest = con.execute("SELECT status, ticks, digest FROM run").fetchone()
