@@ -21,12 +21,14 @@ def _t(text: str | int) -> int:
 
 
 def attendance(name: str, place: str, start: str, end: str) -> Outcome:
-    """1 if the agent was at `place` at any moment in [start, end), else 0."""
-    return Outcome(
-        name,
-        lambda sim: metrics.attendance(sim.frames(), place, _t(start), _t(end)),
-        f"present at {place} between {start} and {end}",
-    )
+    """1 if the agent was at `place` at any moment in [start, end), else 0; not measured (NaN)
+    when the arm ended before the window began, rather than a misleading 0."""
+
+    def measure(sim: Simulation) -> pd.Series:
+        values = metrics.attendance(sim.frames(), place, _t(start), _t(end))
+        return values * float("nan") if sim.now <= _t(start) else values
+
+    return Outcome(name, measure, f"present at {place} between {start} and {end}")
 
 
 def visits(name: str, place: str, start: str | None = None, end: str | None = None) -> Outcome:

@@ -110,6 +110,9 @@ def outcome_plot(results: pd.DataFrame, effects: pd.DataFrame, path: Path, *, co
     )
     for ax, outcome in zip(axes, outcomes, strict=True):
         frame = results[(results["outcome"] == outcome) & results["value"].notna()]
+        if frame.empty:  # e.g. a time window the arms never reached
+            ax.text(0.5, 0.5, "not measured in this run", ha="center", va="center",
+                    transform=ax.transAxes, color="0.4")  # fmt: skip
         for x, condition in enumerate(order):
             values = frame.loc[frame["condition"] == condition]
             if values.empty:

@@ -225,3 +225,14 @@ def test_talk_degree_averages_to_the_talk_network_density() -> None:
     assert set(values.index) == set(sim.agents)
     graph = talk_graph(sim.frames())
     assert abs(values.mean() - density(graph)) < 1e-12
+
+
+def test_attendance_in_a_window_the_run_never_reached_is_not_measured() -> None:
+    from sim.experiment.outcomes import attendance
+    from sim.simulation import Simulation
+
+    sim = Simulation.build("worlds/willow", lm="fake", seed=1).run(hours=0.25)
+    later = attendance("evening", "Juniper Cafe", "day 1 18:00", "day 1 20:00").measure(sim)
+    assert later.isna().all()  # not a misleading 0
+    now = attendance("morning", "Juniper Cafe", "day 1 07:00", "day 1 07:15").measure(sim)
+    assert now.notna().all() and set(now.unique()) <= {0.0, 1.0}
