@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from sim.cognition.interview import INTERVIEW_MEMORIES
 from sim.memory.retrieval import retrieve
 from sim.simulation import Simulation
 
@@ -33,6 +34,8 @@ def interview(
     if show_memories:
         agent = sim.agents[name]
         config = sim.engine.config.retrieval
-        for m in retrieve(agent.memory, question, sim.now, config, top_k=12, refresh=False):
+        for m in retrieve(
+            agent.memory, question, sim.now, config, top_k=INTERVIEW_MEMORIES, refresh=False
+        ):
             console.print(f"   {m.score:.2f}  {m.record.text}", markup=False)
     return answer

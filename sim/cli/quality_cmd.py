@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.quality.recall import DEFAULT_QUESTIONS, persona_recall
-from sim.quality.score import QualityReport, score_run
+from sim.quality.report import QualityReport
+from sim.quality.score import score_run
 
 SHOWN_EXAMPLES = 3
 _VERDICT = {True: "[green]PASS[/]", False: "[red]FAIL[/]", None: "[dim]n/a[/]"}

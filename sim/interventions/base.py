@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -74,22 +75,22 @@ def tell(engine: Engine, names: list[str], text: str, importance: int | None) ->
         agent.remember([NewMemory("observation", text, value)], now)
 
 
-class Intervention(BaseModel):
+class Intervention(BaseModel, ABC):
     """Base of every intervention: the optional time it is scheduled for."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     at: str | None = Field(None, description='game time to apply it, "HH:MM" or "day N HH:MM"')
 
+    @abstractmethod
     def describe(self) -> str:
         """One human-readable line for the report and the event log."""
-        raise NotImplementedError
 
     def check(self, engine: Engine) -> None:
         """Raise a one-line `SimInputError` if it names an unknown agent or place."""
 
+    @abstractmethod
     def apply(self, engine: Engine) -> None:
         """Change the engine's state between ticks."""
-        raise NotImplementedError
 
 
 @dataclass

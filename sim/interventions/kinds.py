@@ -163,9 +163,9 @@ class SetPersona(Intervention):
 
     def _changed(self, engine: Engine) -> JSON:
         """The persona's fields after the change, validated."""
-        merged = {**engine.agents[self.agent].persona.model_dump(), **self.changes}
-        if set(merged) - set(engine.agents[self.agent].persona.model_dump()):
-            unknown = sorted(set(merged) - set(engine.agents[self.agent].persona.model_dump()))
+        current = engine.agents[self.agent].persona
+        unknown = sorted(set(self.changes) - set(type(current).model_fields))
+        if unknown:
             raise SimInputError(
                 "intervention",
                 f"changes.{unknown[0]}",
@@ -173,7 +173,7 @@ class SetPersona(Intervention):
                 "see docs/personas.md",
             )
         try:
-            persona = type(engine.agents[self.agent].persona).model_validate(merged)
+            persona = type(current).model_validate({**current.model_dump(), **self.changes})
         except pydantic.ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])

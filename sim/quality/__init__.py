@@ -14,8 +14,8 @@ from importlib import import_module
 from typing import Any
 
 _PUBLIC = {
-    "QualityReport": "sim.quality.score",
-    "Target": "sim.quality.score",
+    "QualityReport": "sim.quality.report",
+    "Target": "sim.quality.report",
     "score_run": "sim.quality.score",
     "RecallReport": "sim.quality.recall",
     "persona_recall": "sim.quality.recall",

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from sim.embed.protocol import Embedder
 # even split of the thresholds tried (0.1 to 0.3 by 0.05). With the hash embedder the same
 # number means little word overlap.
 STEP_THRESHOLD = 0.2
+T = TypeVar("T")
 
 _LEAKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("template braces", re.compile(r"\{\{|\}\}")),
@@ -231,3 +233,14 @@ def step_relations(
         )
         for (step, activity), s in zip(pairs, sims, strict=True)
     ]
+
+
+def round_robin(queues: Iterable[Sequence[T]], limit: int) -> list[T]:
+    """Up to `limit` items taken from each queue in turn, so no queue can crowd out the rest."""
+    lists = [list(q) for q in queues]
+    out: list[T] = []
+    while len(out) < limit and any(lists):
+        for items in lists:
+            if items and len(out) < limit:
+                out.append(items.pop(0))
+    return out

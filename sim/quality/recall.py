@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sim.llm.protocol import LanguageModel
 from sim.persona import Persona
-from sim.quality.checks import leakage, tokens, word_forms
+from sim.quality.checks import leakage, round_robin, tokens, word_forms
 from sim.types import JSON
 
 DEFAULT_QUESTIONS = 5
@@ -144,12 +144,7 @@ def battery(personas: Sequence[Persona], limit: int = DEFAULT_QUESTIONS) -> list
         ]
         for p in personas
     ]
-    out: list[RecallQuestion] = []
-    while len(out) < limit and any(queues):
-        for queue in queues:
-            if queue and len(out) < limit:
-                out.append(queue.pop(0))
-    return out
+    return round_robin(queues, limit)
 
 
 def matches(answer: str, expected: Sequence[str]) -> tuple[str, ...]:

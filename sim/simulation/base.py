@@ -10,7 +10,8 @@ import pandas as pd
 
 from sim.agent import Agent
 from sim.clock import label
-from sim.engine import Engine, EngineSnapshot
+from sim.engine import Engine
+from sim.engine_state import EngineSnapshot
 from sim.llm.wrappers import CachingLM
 from sim.runlog import FRAME_COLUMNS, RunLog, TeeRecorder
 from sim.store.recorder import SQLiteRecorder

@@ -68,7 +68,7 @@ class Branching(SimulationBase):
             self.engine.world,
             list(self.engine.personas.values()),
             cache,
-            self.engine.agents[next(iter(self.engine.agents))].memory.embedder,
+            self.engine.embedder,
             seed=self.engine.seed,
             config=self.engine.config,
         )
@@ -120,7 +120,7 @@ class Branching(SimulationBase):
             config_json=dumps(e.config.to_json()),
             seed=seed,
             lm=self._lm.name,
-            embedder=next(iter(e.agents.values())).memory.embedder.name,
+            embedder=e.embedder.name,
             tick_seconds=e.world.tick_seconds,
             start_time=e.world.start,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from sim.assembly import build_lm, lm_spec_of, load_town, world_from_run
 from sim.clock import parse_time_of_day
@@ -15,7 +14,7 @@ from sim.embed.protocol import Embedder
 from sim.engine import Engine
 from sim.errors import SimInputError
 from sim.llm.protocol import LanguageModel
-from sim.llm.wrappers import CachingLM, ReplayLM, ResumeLM
+from sim.llm.wrappers import CachingLM, ReplayLM, ResumeLM, make_lm
 from sim.persona import Persona, load_personas
 from sim.record import TickRecord
 from sim.runlog import RunLog, TeeRecorder
@@ -125,14 +124,14 @@ class Simulation(Acting, Branching):
                 "open the run at a tick it checkpointed, or let it reach its first checkpoint",
             )
         tick, state = found
-        world = world_from_run(_loads(run.world_json), str(run_db))
+        world = world_from_run(json.loads(run.world_json), str(run_db))
         backend = (
             build_lm(lm or lm_spec_of(run.lm), run.seed, base_url, api_key, None)
             if lm is None or isinstance(lm, str)
             else CachingLM(lm)
         )
         assert isinstance(backend, CachingLM)
-        config = CognitionConfig.from_json(_loads(run.config_json))
+        config = CognitionConfig.from_json(json.loads(run.config_json))
         engine = Engine(
             world, personas, backend, make_embedder(run.embedder), seed=run.seed, config=config
         )
@@ -191,7 +190,7 @@ class Simulation(Acting, Branching):
         finally:
             reader.close()
         live = (
-            build_lm(lm or lm_spec_of(run.lm), run.seed, base_url, api_key, None).inner
+            make_lm(lm or lm_spec_of(run.lm), seed=run.seed, base_url=base_url, api_key=api_key)
             if lm is None or isinstance(lm, str)
             else lm
         )
@@ -293,8 +292,3 @@ def _time(text: str, field: str) -> int:
         return parse_time_of_day(text)
     except ValueError as exc:
         raise SimInputError("run", field, str(exc), 'use "HH:MM" or "day N HH:MM"') from None
-
-
-def _loads(text: str) -> Any:
-    """Parse a JSON column."""
-    return json.loads(text)
