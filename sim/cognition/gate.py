@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.quality.checks import echo, leakage, repeated_ngrams, tokens
+from sim.quality.checks import echo, enum_values, leakage, repeated_ngrams, tokens
 
 Check = Callable[[BaseModel], "str | None"]
 LONG_TEXT = 30  # words: below this one repeated 3-gram is a loop, above it three are
+_LETTER = re.compile(r"[^\W\d_]")
 _NUMERIC = re.compile(r"\s*[+-]?\d[\d\s:.,]*")
 
 
@@ -47,8 +48,17 @@ def text_failure(text: str) -> str | None:
 
 
 def hard_failure(answer: BaseModel) -> str | None:
-    """The first unusable text in an answer, or None: the default gate of every prompt."""
+    """The first unusable text in an answer, or None: the default gate of every prompt.
+
+    Values picked from the schema's choices (places, times, ratings) are not writing and pass;
+    written text must hold a word ("27" is no plan step) and pass `text_failure`.
+    """
+    picked = enum_values(type(answer).model_json_schema())
     for text in _strings(answer.model_dump()):
+        if text in picked:
+            continue
+        if text.strip() and not _LETTER.search(text):
+            return f"no words in {text.strip()[:40]!r}"
         reason = text_failure(text)
         if reason:
             return reason

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -30,7 +30,7 @@ T = TypeVar("T")
 _LEAKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("template braces", re.compile(r"\{\{|\}\}")),
     ("chat-template token", re.compile(r"<\||\|>|\[/?INST\]|<</?SYS>>|</?s>")),
-    ("JSON fragment", re.compile(r"\{\s*\"|\"\s*:|\]\s*\{|\}\s*[,{]|\[\s*\"|\"\s*\]")),
+    ("JSON fragment", re.compile(r"\{\s*\"|\"\s*:|\]\s*\{|\}\s*[,{]|\[\s*\"|\"\s*\]|[{}]\s*$")),
     (
         "file name",
         re.compile(
@@ -244,3 +244,20 @@ def round_robin(queues: Iterable[Sequence[T]], limit: int) -> list[T]:
             if items and len(out) < limit:
                 out.append(items.pop(0))
     return out
+
+
+def enum_values(schema: Any) -> set[str]:
+    """Every string a JSON schema offers as a choice (`enum`/`const`): picked, not written."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "enum" and isinstance(value, list):
+                found |= {v for v in value if isinstance(v, str)}
+            elif key == "const" and isinstance(value, str):
+                found.add(value)
+            else:
+                found |= enum_values(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            found |= enum_values(item)
+    return found

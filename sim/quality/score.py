@@ -21,7 +21,7 @@ from sim.embed.factory import make_embedder
 from sim.embed.protocol import Embedder
 from sim.llm.structured import extract_json
 from sim.quality import checks
-from sim.quality.checks import round_robin
+from sim.quality.checks import enum_values, round_robin
 from sim.quality.report import Example, PurposeQuality, QualityReport
 from sim.store.reader import RunReader
 from sim.store.tables import LMCallRow
@@ -31,23 +31,6 @@ EXAMPLES = 5  # offending texts kept per check
 OUTCOMES = ("ok", "invalid", "truncated", "rejected", "error", "fallback")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 Note = Callable[[str, str, str, str], None]  # (check, purpose, text, why): keep an example
-
-
-def enum_values(schema: Any) -> set[str]:
-    """Every string a JSON schema offers as a choice (`enum`/`const`): picked, not written."""
-    found: set[str] = set()
-    if isinstance(schema, dict):
-        for key, value in schema.items():
-            if key == "enum" and isinstance(value, list):
-                found |= {v for v in value if isinstance(v, str)}
-            elif key == "const" and isinstance(value, str):
-                found.add(value)
-            else:
-                found |= enum_values(value)
-    elif isinstance(schema, list):
-        for item in schema:
-            found |= enum_values(item)
-    return found
 
 
 def written_texts(response: str, schema: JSON | None = None) -> list[str]:

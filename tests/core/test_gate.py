@@ -53,3 +53,15 @@ def test_nonsense_on_every_attempt_ends_in_the_fallback() -> None:
     lm = StructuredLM(ScriptedLM([bad] * 3))
     assert ask(lm).questions == []
     assert lm.stats.rejected == 3 and lm.stats.fallbacks == 1
+
+
+def test_choices_pass_but_written_text_must_hold_words() -> None:
+    from sim.prompts.base import choice
+
+    class Step(BaseModel):
+        action: str
+        minutes: choice(["5", "10"])  # type: ignore[valid-type]
+
+    assert hard_failure(Step(action="grind the beans", minutes="5")) is None
+    assert hard_failure(Step(action="27", minutes="10"))  # a number is no plan step
+    assert text_failure("on one espresso.}")  # a JSON scrap left at the end
