@@ -7,6 +7,8 @@ and `snapshot`/`restore` do the same in O(agents), sharing memory rows instead o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sim import interventions
 from sim.agent import Agent
 from sim.clock import Clock, label
@@ -42,6 +44,13 @@ def known_places(world: World, persona: Persona, everyone: dict[str, Persona]) -
     return {path for area in areas for path in world.areas[area].arenas}
 
 
+def seed_texts(persona: Persona) -> list[str]:
+    """What an agent remembers at the start: the persona's memories, and how it knows each
+    person in its relationships, so that "Who is Maya Torres?" has a memory to answer from."""
+    known = [f"{r.name} is my {r.kind}: {r.description}" for r in persona.relationships]
+    return [*persona.memories, *known]
+
+
 class Engine(EngineState):
     """A running world: agents, world state, clock and the cognition services."""
 
@@ -60,7 +69,9 @@ class Engine(EngineState):
         self.embedder = embedder  # shared by every agent's stream (and by forks)
         self.seed = seed
         self.clock = Clock(world.tick_seconds, world.start)
-        self.config = config or CognitionConfig(reflection_budget=world.reflection_budget)
+        self.config = (
+            config or CognitionConfig(reflection_budget=world.reflection_budget)
+        ).for_model(lm.name)
         self.recorder = recorder
         self.checkpoint_every = 0  # ticks between checkpoints written with a tick (0: never)
         self._calls: list[LMCallRecord] = []
@@ -92,19 +103,23 @@ class Engine(EngineState):
             )
 
     # Setup ------------------------------------------------------------------------------
-    def prepare(self) -> None:
+    def prepare(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Rate and write the seed memories (once; the first step does it if nobody has).
 
         Kept out of the constructor so that building, forking and restoring never call the LM.
+        `progress(done, total)` hears after each agent, counting seed memories; it may raise
+        (KeyboardInterrupt to stop), and then the engine stays unprepared: a half-rated town
+        is never marked ready or checkpointed.
         """
         if self.prepared:
             return
-        self.prepared = True
         now = self.clock.time(self.tick)
         self.cog.tick, self.cog.now = self.tick, now
+        total = sum(len(seed_texts(a.persona)) for a in self.agents.values())
+        done = 0
         for name, agent in self.agents.items():
-            texts = list(agent.persona.memories)
-            if texts:
+            texts = seed_texts(agent.persona)
+            if texts and not len(agent.memory):
                 ratings = rate(agent, texts, self.cog, "seed memories")
                 agent.remember(
                     [
@@ -113,6 +128,10 @@ class Engine(EngineState):
                     ],
                     now,
                 )
+            done += len(texts)
+            if progress is not None:
+                progress(done, total)
+        self.prepared = True
 
     def _mentions(self, speaker: str, text: str) -> tuple[str, ...]:
         """Other agents named in a text (full or first name)."""

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from sim.errors import SimInputError
+from sim.limits import MAX_MEMORIES, MAX_MEMORY_CHARS
 from sim.types import JSON
-from sim.world.files import check_model, parse_hhmm, raise_first, read_yaml, shown
+from sim.world.files import (
+    arena_problem,
+    check_model,
+    parse_hhmm,
+    raise_first,
+    read_yaml,
+    shown,
+    suggest,
+)
 from sim.world.map import Places, World
-from sim.world.spec import Name, TimeOfDay
+from sim.world.spec import Name, PlaceRef, TimeOfDay, clean_name
 
 RelationKind = Literal[
     "family", "partner", "friend", "coworker", "neighbour", "rival", "acquaintance"
@@ -30,7 +39,7 @@ class Relationship(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(description="the full name of another persona in the same set")
+    name: Name = Field(description="the full name of another persona in the same set")
     kind: RelationKind = Field(
         description="one of: family, partner, friend, coworker, neighbour, rival, acquaintance"
     )
@@ -42,9 +51,9 @@ class RoutineItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    at: TimeOfDay = Field(description="start time as 'HH:MM'")
+    at: TimeOfDay = Field(description="start time as 'HH:MM', any minute, e.g. '07:45'")
     activity: str = Field(max_length=60, description="what they do, a short phrase")
-    place: str = Field(description="the 'Area:Arena' where they do it")
+    place: PlaceRef = Field(description="the 'Area:Arena' where they do it")
 
 
 class BigFive(BaseModel):
@@ -73,9 +82,9 @@ class Persona(BaseModel):
     background: str = Field(description="a paragraph about their life so far")
     daily_routine: str = Field(description="their usual day in a few sentences")
     current_status: str = Field(description="what is on their mind today")
-    home: str = Field(description="the 'Area:Arena' where they sleep")
-    workplace: str | None = Field(None, description="an area name or 'Area:Arena' path")
-    start_place: str | None = Field(
+    home: PlaceRef = Field(description="the 'Area:Arena' where they sleep")
+    workplace: PlaceRef | None = Field(None, description="an area name or 'Area:Arena' path")
+    start_place: PlaceRef | None = Field(
         None, description="the 'Area:Arena' where they begin; defaults to home"
     )
     wake: TimeOfDay = Field("07:00", description="usual wake time as 'HH:MM'")
@@ -84,8 +93,10 @@ class Persona(BaseModel):
         default_factory=list,
         description="a list of {at, activity, place}: the usual day, which plans start from",
     )
-    memories: list[str] = Field(
-        default_factory=list, description="a list of seed memories, one sentence each"
+    memories: list[Annotated[str, Field(max_length=MAX_MEMORY_CHARS)]] = Field(
+        default_factory=list,
+        max_length=MAX_MEMORIES,
+        description=f"a list of at most {MAX_MEMORIES} seed memories, one sentence each",
     )
     relationships: list[Relationship] = Field(
         default_factory=list, description="a list of {name, kind, description}"
@@ -124,14 +135,18 @@ class Persona(BaseModel):
 class _Entry:
     """One persona file (or list item) with where it came from, so checks name file and field.
 
-    `name` is read from the raw data so a persona whose other fields are wrong still counts as
-    existing: relationships to it are not reported as well.
+    The cross-checks read the raw data item by item rather than the validated Persona, so a
+    persona with a schema error still has its places and relationships checked, and still
+    counts as existing: relationships to it are not reported as well.
     """
 
     persona: Persona | None
-    name: str | None
+    name: str | None  # as compared: NFKC, zero-width characters removed
     source: str
     prefix: str
+    places: list[tuple[str, str, bool]]  # (field, value, whether an area will do)
+    routine: list[tuple[int, RoutineItem]]  # (index, item) of the items valid on their own
+    relationships: list[tuple[int, Relationship]]
 
     def error(self, field: str, problem: str, fix: str) -> SimInputError:
         return SimInputError(self.source, f"{self.prefix}{field}", problem, fix)
@@ -165,10 +180,11 @@ def check_personas(
             )
         elif name is not None:
             first_seen[name] = f"{entry.source} {entry.prefix}".strip(" .")
-        if entry.persona is not None:
-            if places is not None:
-                _check_places(entry, entry.persona, places, problems)
-            _check_relationships(entry, entry.persona, names, shown(path), problems)
+        if places is not None:
+            _check_places(entry, places, problems)
+        _check_routine(entry, problems)
+        _check_relationships(entry, names, shown(path), problems)
+    problems.sort(key=lambda p: p.source)  # stable: each file's problems together, in order
     return [e.persona for e in entries if e.persona is not None], problems
 
 
@@ -215,35 +231,77 @@ def _read(path: Path, problems: list[SimInputError]) -> list[_Entry]:
 def _entry(data: object, source: str, prefix: str, problems: list[SimInputError]) -> _Entry:
     persona, found = check_model(Persona, data, source, prefix)
     problems.extend(found)
-    raw = data.get("name") if isinstance(data, dict) else None
-    return _Entry(persona, raw if isinstance(raw, str) else None, source, prefix)
+    raw: dict[Any, Any] = data if isinstance(data, dict) else {}
+    name = raw.get("name")
+    places = [
+        (key, clean_name(raw[key]), key == "workplace")
+        for key in ("home", "workplace", "start_place")
+        if isinstance(raw.get(key), str)
+    ]
+    return _Entry(
+        persona,
+        clean_name(name) if isinstance(name, str) else None,
+        source,
+        prefix,
+        places,
+        _items(_ROUTINE, raw.get("routine")),
+        _items(_RELATIONSHIPS, raw.get("relationships")),
+    )
 
 
-def _check_places(entry: _Entry, p: Persona, places: Places, problems: list[SimInputError]) -> None:
-    arenas = list(places.arenas)
+_ROUTINE = TypeAdapter(RoutineItem)
+_RELATIONSHIPS = TypeAdapter(Relationship)
+
+
+def _items(adapter: TypeAdapter[Any], value: Any) -> list[tuple[int, Any]]:
+    """(index, item) for each item of a raw list that is valid alone (the rest are reported)."""
+    out = []
+    for i, item in enumerate(value if isinstance(value, list) else []):
+        try:
+            out.append((i, adapter.validate_python(item)))
+        except ValidationError:
+            continue
+    return out
+
+
+def _check_places(entry: _Entry, places: Places, problems: list[SimInputError]) -> None:
     where = shown(places.source)
-    for field, value, options in (
-        ("home", p.home, arenas),
-        ("workplace", p.workplace, [*places.areas, *arenas]),
-        ("start_place", p.start_place, arenas),
-        *((f"routine[{i}].place", item.place, arenas) for i, item in enumerate(p.routine)),
-    ):
-        if value is not None and value not in options:
+    routine = [(f"routine[{i}].place", item.place, False) for i, item in entry.routine]
+    for field, value, area_ok in [*entry.places, *routine]:
+        if value in places.arenas or (area_ok and value in places.areas):
+            continue
+        if area_ok:
+            problem = f"{value!r} is not an area or 'Area:Arena' in {where}"
+            fix = suggest(value, [*places.areas, *places.arenas])
+        else:
+            problem, fix = arena_problem(value, places.arenas, where)
+        problems.append(entry.error(field, problem, fix))
+
+
+def _check_routine(entry: _Entry, problems: list[SimInputError]) -> None:
+    """Two routine items may not start at the same minute: one of them would never happen."""
+    first: dict[str, int] = {}
+    for i, item in entry.routine:
+        if item.at in first:
             problems.append(
                 entry.error(
-                    field, f"{value!r} is not a place in {where}", f"use one of: {_some(options)}"
+                    f"routine[{i}].at",
+                    f"{item.at} is also the start of routine[{first[item.at]}]; "
+                    "only one of them could happen",
+                    "give each item its own start time (any minute, e.g. '12:15')",
                 )
             )
+        first.setdefault(item.at, i)
 
 
 def _check_relationships(
-    entry: _Entry, p: Persona, names: list[str], set_name: str, problems: list[SimInputError]
+    entry: _Entry, names: list[str], set_name: str, problems: list[SimInputError]
 ) -> None:
-    others = [n for n in names if n != p.name]
+    others = [n for n in names if n != entry.name]
     listed: set[str] = set()
-    for i, rel in enumerate(p.relationships):
+    for i, rel in entry.relationships:
         field = f"relationships[{i}].name"
-        if rel.name == p.name:
+        if rel.name == entry.name:
             problems.append(
                 entry.error(field, "a persona cannot have a relationship with themself", "")
             )
@@ -252,7 +310,7 @@ def _check_relationships(
                 entry.error(
                     field,
                     f"no persona named {rel.name!r} in {set_name}",
-                    f"use one of: {_some(others) or '(no other personas)'}",
+                    suggest(rel.name, others),
                 )
             )
         elif rel.name in listed:
@@ -260,9 +318,3 @@ def _check_relationships(
                 entry.error(field, f"{rel.name!r} is listed twice", "merge the two entries")
             )
         listed.add(rel.name)
-
-
-def _some(options: list[str], limit: int = 12) -> str:
-    """A readable list of valid choices, cut short so the error stays one line."""
-    shown_ = ", ".join(options[:limit])
-    return shown_ + (f", ... ({len(options) - limit} more)" if len(options) > limit else "")

@@ -7,12 +7,47 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 if TYPE_CHECKING:
     from sim.simulation import Simulation
 
 LOG_EVERY = 180  # ticks between progress lines when output is not a terminal
+
+
+def prepare_with_progress(
+    sim: Simulation, console: Console, should_stop: Callable[[], bool] | None = None
+) -> None:
+    """Rate the seed memories with a bar of counts and an ETA; a stop asked meanwhile stops
+    after the agent being rated (KeyboardInterrupt), leaving nothing half-prepared."""
+    if sim.engine.prepared:
+        return
+    columns = (
+        TextColumn("preparing agents: rating seed memories"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("prepare", total=None)
+
+        def tell(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            if should_stop is not None and should_stop():
+                raise KeyboardInterrupt
+
+        sim.prepare(tell)
+    if not console.is_terminal:
+        console.print(f"prepared {len(sim.agents)} agents' seed memories")
 
 
 def run_with_progress(
@@ -27,6 +62,7 @@ def run_with_progress(
     KeyboardInterrupt, so a stop never leaves half a tick behind.
     """
     console = console or Console()
+    prepare_with_progress(sim, console, should_stop)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

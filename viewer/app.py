@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     import pygame
 
 SPEEDS = (1, 2, 4, 8, 16, 32, 64)  # ticks per second of wall time
+HEADLESS_DRIVERS = ("dummy", "offscreen")
 PAN_STEP = 48
 
 
@@ -62,6 +65,7 @@ class Viewer:
         self.scroll = 0
         self.hits: list[Any] = []
         self.drag: str | None = None  # "scrub" or "pan"
+        self.pointer: tuple[int, int] | None = None  # where the mouse is, for names on hover
         self._panel: tuple[Any, Panel] | None = None
 
     # --- state changes -------------------------------------------------------------------
@@ -122,6 +126,10 @@ class Viewer:
             self.drag = "pan"
         elif event.type == pygame.MOUSEBUTTONUP:
             self.drag = None
+        elif event.type == pygame.MOUSEMOTION and self.drag is None:
+            self.pointer = event.pos
+        elif event.type == pygame.WINDOWLEAVE:
+            self.pointer = None
         elif event.type == pygame.MOUSEMOTION and self.drag == "scrub":
             self.seek(self.layout.x_tick(event.pos[0], self.model.last_tick))
         elif event.type == pygame.MOUSEMOTION and self.drag == "pan":
@@ -227,7 +235,11 @@ class Viewer:
         import pygame
 
         selected = self.focus[1] if self.focus and self.focus[0] == "agent" else None
-        self.hits = self.renderer.draw_world(screen, self.camera, self.t, selected)
+        vx, vy, _vw, vh = self.layout.map_view
+        free = (vx, vy, self.layout.panel[0] - vx, vh) if self.focus else None
+        self.hits = self.renderer.draw_world(
+            screen, self.camera, self.t, selected, self.pointer, free
+        )
         status = f"{SPEEDS[self.speed]}x"
         if self.follower:
             status += f" · following ({self.follower.status})"
@@ -280,15 +292,13 @@ def view(
     width, height = parse_size(size)
     if screenshot is not None:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
+    else:
+        check_display(os.environ, sys.platform)
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     source = RunSource(db)
     import pygame
 
     try:
-        pygame.display.init()
-        flags = 0 if screenshot else pygame.RESIZABLE
-        screen = pygame.display.set_mode((width, height), flags)
-        pygame.display.set_caption(f"sim view · {db.name}")
         viewer = Viewer(source, (width, height), follow=follow and screenshot is None)
         if at is not None:
             viewer.seek(tick_at(viewer.model, at))
@@ -297,6 +307,8 @@ def view(
                 names = ", ".join(viewer.model.agents)
                 raise SimInputError("--agent", "agent", f"no agent {agent!r}", f"one of: {names}")
             viewer.select(agent)
+        screen = open_window(width, height, screenshot is not None)
+        pygame.display.set_caption(f"sim view · {db.name}")
         if screenshot is not None:
             save_screenshot(viewer, screen, screenshot)
         else:
@@ -304,6 +316,40 @@ def view(
     finally:
         pygame.quit()
         source.close()
+
+
+def no_display(problem: str) -> SimInputError:
+    """The one line for a window that cannot open: say how to get a picture anyway."""
+    return SimInputError(
+        "sim view", "display", problem, "use --screenshot out.png, or run where a display exists"
+    )
+
+
+def check_display(env: MutableMapping[str, str], platform: str) -> None:
+    """Refuse at once on Linux with no X11 or Wayland display, where SDL would otherwise fall
+    back to an invisible window and the viewer would wait forever. With only one of the two
+    set, SDL is told to use it, so an unreachable display fails instead of falling back."""
+    if not platform.startswith("linux") or env.get("SDL_VIDEODRIVER"):
+        return
+    x11, wayland = env.get("DISPLAY"), env.get("WAYLAND_DISPLAY")
+    if not x11 and not wayland:
+        raise no_display("no display to open a window on ($DISPLAY and $WAYLAND_DISPLAY are unset)")
+    if not (x11 and wayland):
+        env["SDL_VIDEODRIVER"] = "x11" if x11 else "wayland"
+
+
+def open_window(width: int, height: int, headless: bool) -> pygame.Surface:
+    """The window (or, for a screenshot, an off-screen surface of the same size)."""
+    import pygame
+
+    try:
+        pygame.display.init()
+        driver = pygame.display.get_driver()
+        if not headless and driver in HEADLESS_DRIVERS:
+            raise no_display(f"SDL's {driver!r} video driver shows no window")
+        return pygame.display.set_mode((width, height), 0 if headless else pygame.RESIZABLE)
+    except pygame.error as exc:
+        raise no_display(f"SDL cannot open a window ({exc})") from None
 
 
 def save_screenshot(viewer: Viewer, screen: pygame.Surface, path: Path) -> None:

@@ -14,10 +14,20 @@ from typing import Any
 
 from sim.errors import SimInputError
 from sim.store.reader import RunReader
+from viewer.checks import (
+    agents_problem,
+    conversation_problem,
+    layers_problem,
+    memories_problem,
+    type_check_sql,
+    type_problem,
+)
 from viewer.timeline import Batch, Frame, Timeline
 
 JSON = dict[str, Any]
 FIX = "pass the --db file a `sim run` wrote"
+DAMAGED = "the file is damaged: view an intact copy, or record the run again"
+WINDOWED = ("frame", "object_state", "event", "retrieval")  # tables read by tick window
 
 
 class RunSource:
@@ -27,14 +37,12 @@ class RunSource:
         self.path = Path(path)
         self.reader = RunReader(self.path)
         run = self.reader.run
-        try:
-            self.layers: JSON = json.loads(run.layers_json)
-            agents = [p["name"] for p in json.loads(run.personas_json)]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise self._error("run", f"map layers or personas unreadable ({exc!r})") from None
-        missing = [k for k in ("width", "height", "grid", "legend") if k not in self.layers]
-        if missing:
-            raise self._error("run", f"map layers lack {', '.join(missing)}")
+        self.layers: JSON = self._json(run.layers_json, "run", "layers_json")
+        personas = self._json(run.personas_json, "run", "personas_json")
+        problem = layers_problem(self.layers) or agents_problem(personas)
+        if problem:
+            raise self._error("run", problem, DAMAGED)
+        agents = [p["name"] for p in personas]
         self.start_time = run.start_time
         self.tick_seconds = run.tick_seconds
         self.agents = agents
@@ -44,14 +52,29 @@ class RunSource:
         self._conversation_rowid = 0
         self._memories: dict[str, dict[int, str]] = {}
 
-    def _error(self, field: str, problem: str) -> SimInputError:
-        return SimInputError(str(self.path), field, problem, FIX)
+    def _error(self, field: str, problem: str, fix: str = FIX) -> SimInputError:
+        return SimInputError(str(self.path), field, problem, fix)
 
     def _rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise self._error("", f"not a readable sim run database ({exc})") from None
+            raise self._error("", f"cannot read the run ({exc})", DAMAGED) from None
+
+    def _json(self, text: str, table: str, column: str) -> Any:
+        try:
+            return json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise self._error(table, f"{column} is not valid JSON ({exc})", DAMAGED) from None
+
+    def _check_types(self, window: tuple[int, int]) -> None:
+        """Refuse rows whose values have the wrong SQLite type before anything draws them."""
+        checks = [(t, "tick > ? AND tick <= ?", window) for t in WINDOWED]
+        checks.append(("conversation", "rowid > ?", (self._conversation_rowid,)))
+        for table, where, args in checks:
+            found = self._rows(type_check_sql(table, where), *args)
+            if found:
+                raise self._error(table, type_problem(table, found[0]), DAMAGED)
 
     def timeline(self) -> Timeline:
         """A model holding everything recorded so far."""
@@ -73,9 +96,12 @@ class RunSource:
         newest tick row read first; rows of a tick still being written wait for the next poll.
         """
         last = self._rows("SELECT MAX(tick) FROM tick")[0][0]
+        if last is not None and not isinstance(last, int):
+            raise self._error("tick", f"the last tick is {last!r}, not a whole number", DAMAGED)
         if last is None or last <= self.loaded_tick:
             return None
         window = (self.loaded_tick, last)
+        self._check_types(window)
         frames = [
             Frame(*r)
             for r in self._rows(
@@ -107,14 +133,19 @@ class RunSource:
             self._conversation_rowid,
         ):
             self._conversation_rowid = rowid
+            people = self._json(people, "conversation", "participants_json")
+            lines = self._json(lines, "conversation", "lines_json")
+            problem = conversation_problem(people, lines)
+            if problem:
+                raise self._error("conversation", f"{cid}: {problem}", DAMAGED)
             conversations.append(
                 {
                     "id": cid,
                     "tick": tick,
                     "place": place,
                     "ticks": ticks,
-                    "participants": json.loads(people),
-                    "lines": json.loads(lines),
+                    "participants": people,
+                    "lines": lines,
                     "ended_by": ended,
                 }
             )
@@ -129,12 +160,16 @@ class RunSource:
         if not rows:
             return None
         tick, agent, purpose, query, memories = rows[0]
+        memories = self._json(memories, "retrieval", "memories_json")
+        problem = memories_problem(memories)
+        if problem:
+            raise self._error("retrieval", f"row {rid}: {problem}", DAMAGED)
         return {
             "tick": tick,
             "agent": agent,
             "purpose": purpose,
             "query": query,
-            "memories": json.loads(memories),
+            "memories": memories,
         }
 
     def memory_texts(self, agent: str, ids: list[int]) -> list[str]:

@@ -202,7 +202,23 @@ def ink(color: tuple[int, int, int]) -> tuple[int, int, int]:
     return (20, 20, 24) if 0.299 * r + 0.587 * g + 0.114 * b > 150 else (250, 250, 250)
 
 
-def initials(name: str) -> str:
-    """Up to two initials: "Maya Torres" -> "MT"."""
+def initials(name: str, letters: int = 1) -> str:
+    """Initials, `letters` of the first name: "Maya Torres" -> "MT" (or "MaT" with 2)."""
     parts = name.split()
-    return "".join(p[0] for p in parts[:2]).upper() if parts else "?"
+    if not parts:
+        return "?"
+    first = parts[0][:letters].capitalize() if letters > 1 else parts[0][0].upper()
+    return first + "".join(p[0].upper() for p in parts[1:2])
+
+
+def short_names(names: list[str]) -> dict[str, str]:
+    """Each agent's initials, with more of the first name where two would share them
+    ("Thanh Nguyen" and "Tommy Nguyen" become "ThN" and "ToN")."""
+    out: dict[str, str] = {}
+    for letters in range(1, 4):
+        tags = {n: initials(n, letters) for n in names if n not in out}
+        counts: dict[str, int] = {}
+        for tag in tags.values():
+            counts[tag] = counts.get(tag, 0) + 1
+        out |= {n: t for n, t in tags.items() if counts[t] == 1 or letters == 3}
+    return out

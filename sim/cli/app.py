@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,8 @@ app = typer.Typer(
     help="Generative-agents social simulation: run towns, inspect runs, interview agents.",
 )
 MAX_SEED = 2**63 - 1  # seeds are stored as SQLite integers
+MAX_WEIGHT = 1e6  # retrieval weights: far past any useful ratio, and finite
+MAX_TOP_K = 10_000  # memories per decision
 LM_HELP = "embedded (SmolLM2 in-process), fake (test double), or openai:MODEL"
 
 
@@ -40,7 +43,12 @@ def run_command(
     ] = None,
     api_key: Annotated[
         str | None,
-        typer.Option(envvar="OPENAI_API_KEY", help="API key for openai:MODEL", show_default=False),
+        typer.Option(
+            envvar="OPENAI_API_KEY",
+            help="API key for openai:MODEL (prefer the OPENAI_API_KEY variable: others can "
+            "read a flag in the process list)",
+            show_default=False,
+        ),
     ] = None,
     embedder: Annotated[
         str, typer.Option(help="minilm (all-MiniLM-L6-v2) or hash (test double)")
@@ -58,18 +66,45 @@ def run_command(
         Path | None, typer.Option(help="answer LM calls from this recorded run")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing --db file")] = False,
-    checkpoint_every: Annotated[int, typer.Option(help="ticks between state checkpoints")] = 360,
+    checkpoint_every: Annotated[
+        int, typer.Option(min=0, help="ticks between state checkpoints (0: none)")
+    ] = 360,
     weights: Annotated[
-        str, typer.Option(help="retrieval weights recency,importance,relevance")
-    ] = "1,1,1",
+        str,
+        typer.Option(help="retrieval weights recency,importance,relevance[,about]"),
+    ] = "1,1,1,1.5",
     top_k: Annotated[int, typer.Option(help="memories retrieved per decision")] = 30,
     resume: Annotated[
         Path | None,
         typer.Option(help="continue this stopped run from its last stored tick, to its target"),
     ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(help="pause the run once it has spent this many LM tokens")
+    ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="pause the run once its LM calls cost this many USD")
+    ] = None,
+    price: Annotated[
+        str | None,
+        typer.Option(help="USD per million prompt,completion tokens (default: known models')"),
+    ] = None,
+    lm_timeout: Annotated[
+        float, typer.Option(help="seconds to wait for one answer from openai:MODEL")
+    ] = 60.0,
 ) -> None:
-    """Simulate WORLD and record every tick, memory, conversation and LM call."""
-    from sim.cli.run_cmd import resume_run, run
+    """Simulate WORLD and record every tick, memory, conversation and LM call.
+
+    Exit codes: 0 finished, 1 failed (e.g. the LM is down), 2 bad input, 3 paused at a
+    --max-tokens or --max-cost cap, 130 stopped by Ctrl-C; all but 2 resume with --resume.
+    """
+    from sim.cli.run_cmd import LMLimits, resume_run, run
+
+    per_million = None
+    if price is not None:
+        from sim.cli.experiment_cmd import parse_price  # slow to import: only when given
+
+        per_million = parse_price(price)
+    limits = LMLimits(lm_timeout, max_tokens, max_cost, per_million)
 
     if resume is not None:
         if world is not None:
@@ -84,6 +119,7 @@ def run_command(
             api_key=api_key,
             checkpoint_every=checkpoint_every,
             console=Console(stderr=False),
+            limits=limits,
         )
         _exit_for(summary)
         return
@@ -105,6 +141,7 @@ def run_command(
         checkpoint_every=checkpoint_every,
         retrieval=parse_weights(weights, top_k),
         console=Console(stderr=False),
+        limits=limits,
     )
     _exit_for(summary)
 
@@ -113,6 +150,8 @@ def _exit_for(summary: dict[str, object]) -> None:
     """A run that did not finish exits non-zero (130 when it was stopped), so scripts know."""
     if summary["status"] == "interrupted":
         raise typer.Exit(130)
+    if summary["status"] == "paused":  # a spending cap: resume with a higher one
+        raise typer.Exit(3)
     if summary["status"] != "finished":
         raise typer.Exit(1)
 
@@ -132,8 +171,10 @@ def inspect_command(
     """What happened in a run, or in one agent's head."""
     if quality or recall:
         from sim.cli.quality_cmd import quality as print_quality
+        from sim.store.guard import damaged
 
-        print_quality(db, recall=recall, as_json=as_json, console=Console())
+        with damaged(db):  # a damaged run file is one line, as in the plain inspect
+            print_quality(db, recall=recall, as_json=as_json, console=Console())
         return
     from sim.cli.inspect_cmd import inspect_run
 
@@ -144,7 +185,20 @@ def inspect_command(
 def interview_command(
     db: Annotated[Path, typer.Argument(help="a run database")],
     agent: Annotated[str, typer.Argument(help="the agent to interview")],
-    question: Annotated[str, typer.Argument(help="the question to ask")],
+    question: Annotated[
+        str | None, typer.Argument(help="the question to ask (or use --battery)")
+    ] = None,
+    battery: Annotated[
+        str | None,
+        typer.Option(help="ask a built-in battery instead: believability (25 questions)"),
+    ] = None,
+    stateful: Annotated[
+        bool, typer.Option(help="remember the exchange, in a fork saved beside the run")
+    ] = False,
+    fork_db: Annotated[
+        Path | None,
+        typer.Option("--db", help="fork a --stateful interview writes (RUN.interview-N.db)"),
+    ] = None,
     lm: Annotated[
         str | None, typer.Option(help=LM_HELP + " (default: the LM the run was recorded with)")
     ] = None,
@@ -153,18 +207,76 @@ def interview_command(
         str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)
     ] = None,
     show_memories: Annotated[bool, typer.Option(help="also list the memories used")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the answers as JSON")] = False,
 ) -> None:
-    """Ask an agent a question; it answers from its recorded memories and plan."""
-    from sim.cli.interview_cmd import interview
+    """Ask an agent a question (or a battery); it answers from its recorded memories and plan.
+
+    Nothing in the run changes unless --stateful, which saves the exchange in a fork.
+    """
+    from sim.cli.interview_cmd import InterviewRequest, interview
 
     interview(
         db,
         agent,
-        question,
+        InterviewRequest(question, battery, stateful, fork_db),
         lm=lm,
         base_url=base_url,
         api_key=api_key,
         show_memories=show_memories,
+        as_json=as_json,
+        console=Console(),
+    )
+
+
+@app.command("rehearse")
+def rehearse_command(
+    persona: Annotated[
+        Path | None, typer.Argument(help="a rehearsal persona, e.g. personas/rehearsal/x.yaml")
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="what the conversation is about (default: the persona's)")
+    ] = None,
+    rubric: Annotated[
+        Path | None, typer.Option(help="rubric YAML to judge by (default: the persona's)")
+    ] = None,
+    lm: Annotated[str, typer.Option(help=LM_HELP)] = "embedded",
+    base_url: Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)
+    ] = None,
+    embedder: Annotated[
+        str | None, typer.Option(help="minilm or hash (default: hash with the fake LM)")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="root seed")] = 0,
+    script: Annotated[
+        Path | None, typer.Option(help="play your lines from this file, one per line")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for session.db and report.md")] = None,
+    replay: Annotated[
+        Path | None, typer.Option(help="play a saved session.db again with its recorded answers")
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="list the shipped personas and rubrics")
+    ] = False,
+) -> None:
+    """Practise a conversation against a persona that remembers; get rubric feedback."""
+    from sim.cli.rehearse_cmd import list_shipped, rehearse
+
+    if list_:
+        list_shipped(Console())
+        return
+    rehearse(
+        persona,
+        scenario=scenario,
+        rubric_path=rubric,
+        lm=lm,
+        base_url=base_url,
+        api_key=api_key,
+        embedder=embedder,
+        seed=seed,
+        script=script,
+        out=out,
+        replay=replay,
         console=Console(),
     )
 
@@ -268,33 +380,62 @@ app.add_typer(personas_app)
 
 
 def parse_weights(text: str, top_k: int) -> RetrievalConfig:
-    """`--weights 0.5,2,3` and `--top-k` as a retrieval configuration."""
+    """`--weights 0.5,2,3[,1.5]` and `--top-k` as a retrieval configuration."""
     try:
-        recency, importance, relevance = (float(x) for x in text.split(","))
+        weights = tuple(float(x) for x in text.split(","))
+        if len(weights) not in (3, 4):
+            raise ValueError(text)
     except ValueError:
         raise SimInputError(
             "--weights",
             "weights",
-            f"expected three numbers, got {text!r}",
-            "use recency,importance,relevance, e.g. --weights 1,1,1",
+            f"expected three or four numbers, got {text!r}",
+            "use recency,importance,relevance[,about], e.g. --weights 1,1,1,1.5",
         ) from None
-    if top_k < 1 or min(recency, importance, relevance) < 0:
+    recency, importance, relevance = weights[:3]
+    about = weights[3] if len(weights) == 4 else RetrievalConfig.about
+    if not all(math.isfinite(w) and 0 <= w <= MAX_WEIGHT for w in weights):
         raise SimInputError(
             "--weights",
             "weights",
-            "weights must be >= 0 and --top-k >= 1",
-            "e.g. --weights 0.5,2,3 --top-k 30",
+            f"each weight must be a number from 0 to {MAX_WEIGHT:g}, got {text!r}",
+            "e.g. --weights 0.5,2,3",
         )
-    return RetrievalConfig(recency=recency, importance=importance, relevance=relevance, top_k=top_k)
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise SimInputError(
+            "--top-k", "top_k", f"{top_k} is out of range", f"use 1 to {MAX_TOP_K}, e.g. 30"
+        )
+    return RetrievalConfig(
+        recency=recency, importance=importance, relevance=relevance, about=about, top_k=top_k
+    )
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """Print a bad flag as one line (click draws a multi-line box); its exit code, 2."""
+    code = int(getattr(exc, "exit_code", 2))
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `sim`: the help is already printed
+        return code
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "sim"
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    text = " ".join(str(message).split())
+    print(f"error: {where}: {text} (fix: see `{where} --help`)", file=sys.stderr)
+    return code
 
 
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except SimInputError as exc:
         print(f"error: {exc.line()}", file=sys.stderr)
         sys.exit(2)
+    except typer.TyperException as exc:  # click's usage errors: a bad or unknown flag
+        sys.exit(_usage_error(exc))
+    except typer.Abort:
+        print("Aborted.", file=sys.stderr)
+        sys.exit(1)
     except LMUnavailable as exc:
         print(
             f"error: the LM is unavailable: {exc} (fix: check the server, --base-url and "
@@ -303,3 +444,4 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)  # typer.Exit(n) comes back as n

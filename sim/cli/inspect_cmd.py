@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -10,13 +11,33 @@ from rich.markup import escape as esc
 from rich.table import Table
 from rich.text import Text
 
+from sim.cli.terminal import plural, scrub, shorten
 from sim.clock import label
 from sim.errors import SimInputError
 from sim.social import social_graph, social_summary, summary_line
+from sim.store.guard import damaged
 from sim.store.reader import RunReader
 from sim.types import JSON
 
 KINDS = ("observation", "plan", "dialogue", "reflection")
+NOT_STARTED = "not started"  # an agent before the run's first tick has no action or place
+
+
+def _wall(heartbeat: float) -> str | None:
+    """A heartbeat as a UTC wall-clock time (None when none was recorded)."""
+    if heartbeat <= 0:
+        return None
+    return datetime.fromtimestamp(heartbeat, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def liveness(reader: RunReader) -> JSON:
+    """The run's true status, its writer and heartbeat; a run that died says how to go on."""
+    live = reader.liveness()
+    out: JSON = {"status": live.status, "writer_pid": live.writer_pid}
+    out["heartbeat"] = _wall(live.heartbeat)
+    if live.status == "stopped":
+        out["resume"] = f"sim run --resume {reader.path}" if reader.checkpointed() else None
+    return out
 
 
 def run_summary(reader: RunReader) -> JSON:
@@ -53,7 +74,7 @@ def run_summary(reader: RunReader) -> JSON:
     return {
         "db": str(reader.path),
         "world": run.world_name,
-        "status": run.status,
+        **liveness(reader),
         "seed": run.seed,
         "lm": run.lm,
         "embedder": run.embedder,
@@ -90,8 +111,18 @@ def run_summary(reader: RunReader) -> JSON:
             for m in reflections
         ],
         "lm_calls": lm,
+        "lm_faults": lm_faults(reader, checkpoint),
         "social": social_summary(social_graph(reader.personas())),
     }
+
+
+def lm_faults(reader: RunReader, checkpoint: tuple[int, JSON] | None) -> dict[str, int]:
+    """Every LM fault by kind (retried HTTP tries included), as the run last counted them:
+    in the summary it closed with, or in a later checkpoint when it was resumed and killed."""
+    closed = json.loads(reader.run.summary_json or "{}").get("lm") or {}
+    saved = checkpoint[1].get("lm_stats", {}) if checkpoint else {}
+    latest = max((closed, saved), key=lambda stats: stats.get("calls", 0))
+    return dict(sorted(latest.get("faults", {}).items()))
 
 
 def agent_view(reader: RunReader, name: str) -> JSON:
@@ -110,6 +141,7 @@ def agent_view(reader: RunReader, name: str) -> JSON:
     by_id = {m.id: m for m in memories}
     return {
         "agent": name,
+        **liveness(reader),
         "persona": {k: persona[k] for k in ("age", "occupation", "household", "traits", "home")},
         "now": {
             "time": label(checkpoint[1]["tick"] * reader.run.tick_seconds + reader.run.start_time)
@@ -168,21 +200,42 @@ def agent_view(reader: RunReader, name: str) -> JSON:
 def inspect_run(db: Path, agent: str | None, as_json: bool, console: Console) -> None:
     """Print the run summary or the agent view, as tables or JSON."""
     reader = RunReader(db)
-    data = agent_view(reader, agent) if agent else run_summary(reader)
-    reader.close()
+    try:
+        with damaged(db):
+            data = agent_view(reader, agent) if agent else run_summary(reader)
+    finally:
+        reader.close()
     if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
-    elif agent:
+        return
+    data = scrub(data)  # recorded text is data: no escape sequence reaches the terminal
+    if agent:
         _print_agent(data, console)
     else:
         _print_run(data, console)
 
 
+def _print_status(d: JSON, console: Console) -> None:
+    """A line for a run that is not simply finished: who writes it, or how to go on."""
+    if d["status"] == "stopped":
+        since = f"since {d['heartbeat']}" if d["heartbeat"] else "recorded"
+        then = (
+            f"resume with `{esc(d['resume'])}`"
+            if d["resume"]
+            else "nothing was saved to resume from: run it again with --overwrite"
+        )
+        console.print(f"[yellow]stopped[/] (no heartbeat {since}); {then}")
+    elif d["status"] == "running":
+        who = f"process {d['writer_pid']}" if d["writer_pid"] else "a writer"
+        console.print(f"running: {who} is writing it (last heartbeat {d['heartbeat']})")
+
+
 def _print_run(d: JSON, console: Console) -> None:
     console.print(
         f"[bold]{esc(d['world'])}[/] {d['start']} -> {d['end']} ({d['ticks']} ticks, "
-        f"{d['status']}), LM {d['lm']}, seed {d['seed']}, digest {d['digest']}"
+        f"{d['status']}), LM {esc(d['lm'])}, seed {d['seed']}, digest {d['digest'] or 'none yet'}"
     )
+    _print_status(d, console)
     c = d["counts"]
     console.print(
         f"memories: {c['observation']} observations, {c['plan']} plans, "
@@ -195,6 +248,10 @@ def _print_run(d: JSON, console: Console) -> None:
         f"{lm['rejected']} rejected for quality, {lm['error']} errors, {lm['fallback']} "
         "fallbacks (canned answers used)"
     )
+    faults = d["lm_faults"]
+    if faults:
+        counted = ", ".join(f"{n} {kind}" for kind, n in faults.items())
+        console.print(f"LM faults: {counted}", markup=False, soft_wrap=True)
     console.print(summary_line(d["social"]), markup=False)
     table = Table(title="Agents")
     for col in ("agent", *KINDS, "talks", "now"):
@@ -204,16 +261,17 @@ def _print_run(d: JSON, console: Console) -> None:
             Text(name),
             *(str(a["memories"][k]) for k in KINDS),
             str(a["conversations"]),
-            Text(f"{a['action']} @ {a['place']}"),
+            Text(f"{a['action']} @ {a['place']}" if a["action"] else NOT_STARTED),
         )
     console.print(table)
-    places = Table(title="Places")
-    places.add_column("place")
-    places.add_column("visited by")
-    places.add_column("there now")
-    for area, p in d["places"].items():
-        places.add_row(Text(area), Text(", ".join(p["visitors"])), Text(", ".join(p["now"])))
-    console.print(places)
+    if d["places"]:  # none before the first tick
+        places = Table(title="Places")
+        places.add_column("place")
+        places.add_column("visited by")
+        places.add_column("there now")
+        for area, p in d["places"].items():
+            places.add_row(Text(area), Text(", ".join(p["visitors"])), Text(", ".join(p["now"])))
+        console.print(places)
     for convo in d["conversations"]:
         console.print(
             f"[bold]{convo['time']}[/] {esc(' & '.join(convo['participants']))} at "
@@ -224,30 +282,32 @@ def _print_run(d: JSON, console: Console) -> None:
     for r in d["reflections"]:
         console.print(
             f"[bold]{esc(r['agent'])}[/] reflects ({r['time']}): {esc(r['text'])} "
-            f"[dim](from {len(r['evidence'])} memories)[/]"
+            f"[dim](from {plural(len(r['evidence']), 'memory')})[/]"
         )
+
+
+def _section(title: str, lines: list[str], console: Console) -> None:
+    """A heading and its lines, or nothing at all when there are none."""
+    if lines:
+        console.print(f"[bold]{title}[/]")
+        for line in lines:
+            console.print(line, markup=False)
 
 
 def _print_agent(d: JSON, console: Console) -> None:
-    p = d["persona"]
+    p, now = d["persona"], d["now"]
+    where = f"{now['time']}: {now['action']} @ {now['place']}" if now["time"] else NOT_STARTED
     console.print(
-        f"[bold]{esc(d['agent'])}[/], {p['age']}, {esc(p['occupation'])}; now "
-        f"{d['now']['time']}: {esc(str(d['now']['action']))} @ {esc(str(d['now']['place']))}"
+        f"[bold]{esc(d['agent'])}[/], {p['age']}, {esc(p['occupation'])}; now {esc(where)}"
     )
-    console.print("[bold]Plan[/]")
-    for line in d["plan"]:
-        console.print(f"  {line}", markup=False)
-    console.print("[bold]Current steps[/]")
-    for line in d["steps"]:
-        console.print(f"  {line}", markup=False)
+    _print_status(d, console)
+    _section("Plan", [f"  {line}" for line in d["plan"]], console)
+    _section("Current steps", [f"  {line}" for line in d["steps"]], console)
     last = d["last_decision"]
     if last:
-        table = Table(
-            title=Text(
-                f"Memories retrieved for the last decision ({last['purpose']}: "
-                f"{last['query'][:60]})"
-            )
-        )
+        query = last["query"].strip(" ,;")  # a reflection with no questions has an empty query
+        about = f"{last['purpose']}: {shorten(query, 60)}" if query else last["purpose"]
+        table = Table(title=Text(f"Memories retrieved for the last decision ({about})"))
         for col in ("score", "recency", "importance", "relevance", "memory"):
             table.add_column(col)
         for m in last["memories"][:10]:
@@ -256,17 +316,19 @@ def _print_agent(d: JSON, console: Console) -> None:
                 f"{m['recency']:.2f}",
                 f"{m['importance']:.2f}",
                 f"{m['relevance']:.2f}",
-                Text(m["text"][:90]),
+                Text(shorten(m["text"], 90)),
             )
         console.print(table)
-    console.print("[bold]Reflections[/]")
+    reflections = []
     for r in d["reflections"]:
-        console.print(f"  {r['time']} (depth {r['depth']}): {r['text']}", markup=False)
-        for e in r["evidence"]:
-            console.print(f"      <- #{e['id']} {e['text'][:90]}", markup=False)
-    console.print("[bold]Recent memories[/]")
-    for m in d["recent_memories"]:
-        console.print(
-            f"  #{m['id']} {m['time']} {m['kind']} ({m['importance']}): {m['text'][:100]}",
-            markup=False,
-        )
+        reflections.append(f"  {r['time']} (depth {r['depth']}): {r['text']}")
+        reflections += [f"      <- #{e['id']} {shorten(e['text'], 90)}" for e in r["evidence"]]
+    _section("Reflections", reflections, console)
+    _section(
+        "Recent memories",
+        [
+            f"  #{m['id']} {m['time']} {m['kind']} ({m['importance']}): {shorten(m['text'], 100)}"
+            for m in d["recent_memories"]
+        ],
+        console,
+    )

@@ -1,41 +1,120 @@
-"""`sim interview`: ask a recorded agent a question; it answers from its memories and plan.
+"""`sim interview`: ask a recorded agent a question, or a whole battery of them.
 
-The run database is only read: the interview happens in a copy of the run's last state, with the
-run's own settings (retrieval weights, embedder, seed) and, unless `--lm` says otherwise, its LM.
+The run is opened with its own settings (world, personas, retrieval weights, embedder, seed and,
+unless `--lm` says otherwise, its LM) at its last state. A stateless interview (the default)
+writes nothing anywhere: the run file stays byte for byte as it was. A stateful one is
+remembered in a fork of the run saved beside it, which `sim inspect` and `sim view` open like
+any run.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
+from rich.table import Table
 
-from sim.cognition.interview import INTERVIEW_MEMORIES
-from sim.memory.retrieval import retrieve
+from sim.errors import SimInputError
 from sim.simulation import Simulation
+
+
+@dataclass(frozen=True)
+class InterviewRequest:
+    """What the user asked for: one question or a named battery, and where it is remembered."""
+
+    question: str | None
+    battery: str | None
+    stateful: bool
+    fork_db: Path | None
 
 
 def interview(
     db: Path,
     name: str,
-    question: str,
+    request: InterviewRequest,
     *,
     lm: str | None,
     base_url: str | None,
     api_key: str | None,
     show_memories: bool,
+    as_json: bool,
     console: Console,
-) -> str:
-    """Answer `question` as the agent would at the end of the run."""
-    sim = Simulation.open(db, lm=lm, base_url=base_url, api_key=api_key)
-    answer = sim.interview(name, question)
-    console.print(f"[bold]{name}[/] ({sim.time_label}): ", end="", highlight=False)
-    console.print(answer, markup=False, highlight=False)
+) -> pd.DataFrame:
+    """Interview `name` as of the end of the run; print the answers and return them."""
+    questions = _questions(request)
+    opened = Simulation.open(db, lm=lm, base_url=base_url, api_key=api_key)
+    fork = _fork_path(db, request) if request.stateful else None
+    sim = opened.fork(db=fork) if fork is not None else opened
+    answers = sim.battery(name, questions, stateful=request.stateful)
+    if fork is not None:
+        sim.close()
+    if as_json:
+        rows = answers.to_dict(orient="records")
+        body = {"run": str(db), "agent": name, "time": sim.time_label,
+                "battery": request.battery, "fork": str(fork) if fork else None,
+                "answers": [{k: v for k, v in r.items() if k not in ("agent", "time")}
+                            for r in rows]}  # fmt: skip
+        console.print_json(json.dumps(body))
+    elif request.battery is not None:
+        _table(answers, name, sim.time_label, console)
+    else:
+        _answer(answers, sim, show_memories, console)
+    if fork is not None and not as_json:
+        console.print(f"remembered in {fork}  (next: sim inspect {fork} {name!r})", markup=False)
+    return answers
+
+
+def _questions(request: InterviewRequest) -> str | list[str]:
+    """The battery name or the single question, or a one-line error when both or neither."""
+    if (request.question is None) == (request.battery is None):
+        raise SimInputError(
+            "interview", "question", "give a question or --battery, not both or neither",
+            'e.g. sim interview RUN.db "Maya Torres" "Who is Theo?" or --battery believability',
+        )  # fmt: skip
+    if request.fork_db is not None and not request.stateful:
+        raise SimInputError(
+            "interview", "--db", "only a --stateful interview writes a database", "add --stateful"
+        )
+    return request.battery if request.battery is not None else [str(request.question)]
+
+
+def _fork_path(db: Path, request: InterviewRequest) -> Path:
+    """Where a stateful interview is remembered: the name given, or the first free
+    RUN.interview-N.db beside the run."""
+    if request.fork_db is not None:
+        if request.fork_db.exists():
+            raise SimInputError(
+                str(request.fork_db), "--db", "the file exists",
+                "choose a new name, or leave --db out for RUN.interview-N.db",
+            )  # fmt: skip
+        return request.fork_db
+    n = 1
+    while (path := db.with_name(f"{db.stem}.interview-{n}.db")).exists():
+        n += 1
+    return path
+
+
+def _answer(answers: pd.DataFrame, sim: Simulation, show_memories: bool, console: Console) -> None:
+    """One answer as a line, with the memories it was given when asked."""
+    row = answers.iloc[0]
+    console.print(f"[bold]{row['agent']}[/] ({row['time']}): ", end="", highlight=False)
+    console.print(row["answer"], markup=False, highlight=False)
     if show_memories:
-        agent = sim.agents[name]
-        config = sim.engine.config.retrieval
-        for m in retrieve(
-            agent.memory, question, sim.now, config, top_k=INTERVIEW_MEMORIES, refresh=False
-        ):
-            console.print(f"   {m.score:.2f}  {m.record.text}", markup=False)
-    return answer
+        stream = sim.agents[row["agent"]].memory
+        for i in row["memory_ids"]:
+            console.print(f"   #{i:<4} {stream.record(i).text}", markup=False, highlight=False)
+
+
+def _table(answers: pd.DataFrame, name: str, time: str, console: Console) -> None:
+    """A battery's answers as a table, with the ids of the memories each answer was given."""
+    table = Table(title=f"{name}, {time}", show_lines=True)
+    for column in ("category", "question", "answer", "memories"):
+        table.add_column(column, overflow="fold")
+    for row in answers.itertuples():
+        ids = " ".join(str(i) for i in row.memory_ids)
+        answer = f"{row.answer} (no valid answer)" if row.fallback else row.answer
+        table.add_row(str(row.category), str(row.question), str(answer), ids)
+    console.print(table)

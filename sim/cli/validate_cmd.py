@@ -50,7 +50,8 @@ def validate_files(world_path: Path, personas_path: Path | None) -> Report:
     problems = list(check.problems)
     places = check.places
     chosen = personas_path
-    if chosen is None and check.spec is not None and check.spec.personas:
+    missing = any(p.field == "personas" for p in problems)  # already said, relative to the world
+    if chosen is None and check.spec is not None and check.spec.personas and not missing:
         chosen = check.file.parent / check.spec.personas
     people: list[Persona] = []
     if chosen is not None:

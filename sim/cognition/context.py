@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -16,6 +16,9 @@ from sim.rng import derive_seed
 from sim.types import JSON, GameSeconds
 
 T = TypeVar("T", bound=BaseModel)
+
+# Models too small to rate importance or write free text reliably (the embedded default).
+SMALL_MODELS = frozenset({"smollm2-135m-instruct-q4_1"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class CognitionConfig:
     # copies the list's numbering instead, so the default asks one at a time (the shared
     # prompt prefix stays in the model's KV cache, so each call costs about half a second).
     rating_batch: int = 1
+    # Who rates importance: "lm", "anchors" (no LM call), or "auto": anchors for the embedded
+    # model, which cannot rate (see sim.cognition.importance), the LM for every other model.
+    importance: str = "auto"
     max_turns: int = 8
     seconds_per_turn: int = 20
     chat_cooldown_minutes: int = 120
@@ -47,10 +53,19 @@ class CognitionConfig:
         data = {k: v for k, v in self.__dict__.items() if k != "retrieval"}
         return {**data, "retrieval": self.retrieval.to_json()}
 
+    def for_model(self, model: str) -> CognitionConfig:
+        """This config with "auto" settings decided for the LM named `model` (as recorded)."""
+        if self.importance != "auto":
+            return self
+        return replace(self, importance="anchors" if model in SMALL_MODELS else "lm")
+
     @classmethod
     def from_json(cls, data: JSON) -> CognitionConfig:
         """Inverse of `to_json` (a replay reuses the recorded run's settings)."""
-        return cls(**{**data, "retrieval": RetrievalConfig(**data["retrieval"])})
+        # Runs recorded before the anchor rater existed were rated by their LM.
+        return cls(
+            **{"importance": "lm", **data, "retrieval": RetrievalConfig(**data["retrieval"])}
+        )
 
 
 @dataclass

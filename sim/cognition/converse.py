@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import TypeVar
 
 from sim.agent import Agent
 from sim.clock import label
@@ -11,8 +13,11 @@ from sim.cognition.gate import dialogue_gate, strip_speaker
 from sim.cognition.plan import decompose
 from sim.memory.stream import NewMemory
 from sim.prompts import dialogue
+from sim.prompts.base import PromptCall
 from sim.types import JSON
 from sim.world.map import World
+
+T = TypeVar("T", bound=dialogue.Turn)
 
 
 @dataclass(frozen=True)
@@ -50,31 +55,61 @@ class Conversation:
         return [f"{who}: {text}" for who, text in self.lines]
 
 
+def say(
+    speaker: str,
+    call: PromptCall[T],
+    names: Sequence[str],
+    lines: Sequence[tuple[str, str]],
+    cog: Cognition,
+    decision: str,
+    avoid: Sequence[str] = (),
+) -> T:
+    """One utterance, the dialogue step shared by the town and by rehearsals: the speaker's
+    prompt (built on the memories retrieved for this line) asked behind the dialogue gate, with
+    any "Name:" prefix stripped from the answer.
+
+    The gate rejects a copy of the previous line, and of any line in `avoid` (a rehearsal
+    persona's own last line, which a small model otherwise repeats turn after turn).
+    """
+    gates = [dialogue_gate(names, text) for text in (lines[-1][1] if lines else None, *avoid)]
+
+    def gate(answer: T) -> str | None:
+        return next((reason for check in gates if (reason := check(answer))), None)
+
+    said = cog.ask(speaker, replace(call, check=gate), decision)
+    return said.model_copy(update={"utterance": strip_speaker(said.utterance, names) or "..."})
+
+
+def next_line(
+    speaker: Agent, group: list[Agent], place: str, lines: Sequence[tuple[str, str]], cog: Cognition
+) -> dialogue.Turn:
+    """The town's next line in a conversation: what `speaker` says, from what it remembers of
+    the others and the last six lines."""
+    others = [a.name for a in group if a is not speaker]
+    transcript = [f"{who}: {text}" for who, text in lines[-6:]]
+    query = " ".join(others) + (f" {lines[-1][1]}" if lines else "")
+    call = dialogue.turn(
+        speaker.name,
+        speaker.identity(),
+        label(cog.now),
+        place,
+        [speaker.relation_to(o) for o in others],
+        cog.recall_texts(speaker, query, "converse"),
+        transcript,
+    )
+    names = [a.name for a in group]
+    decision = f"line {len(lines) + 1} to {', '.join(others)}"
+    return say(speaker.name, call, names, lines, cog, decision)
+
+
 def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> Conversation:
     """Run the dialogue round-robin from the initiator until someone ends it or the turn limit."""
     lines: list[tuple[str, str]] = []
     ended_by = "limit"
     for turn_no in range(cog.config.max_turns):
         speaker = group[turn_no % len(group)]
-        others = [a.name for a in group if a is not speaker]
-        transcript = [f"{who}: {text}" for who, text in lines[-6:]]
-        query = " ".join(others) + (f" {lines[-1][1]}" if lines else "")
-        memories = cog.recall_texts(speaker, query, "converse")
-        call = dialogue.turn(
-            speaker.name,
-            speaker.identity(),
-            label(cog.now),
-            place,
-            [speaker.relation_to(o) for o in others],
-            memories,
-            transcript,
-        )
-        names = [a.name for a in group]
-        gate = dialogue_gate(names, lines[-1][1] if lines else None)
-        said = cog.ask(
-            speaker.name, replace(call, check=gate), f"line {turn_no + 1} to {', '.join(others)}"
-        )
-        lines.append((speaker.name, strip_speaker(said.utterance, names) or "..."))
+        said = next_line(speaker, group, place, lines, cog)
+        lines.append((speaker.name, said.utterance))
         if said.end and turn_no >= 1:
             ended_by = "choice"
             break

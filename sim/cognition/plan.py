@@ -6,17 +6,22 @@ one call with an enum of known places gives the same schedule at a third of the 
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.agent import Agent
 from sim.clock import DAY, label, parse_time_of_day
 from sim.cognition.context import Cognition
 from sim.cognition.importance import flush
 from sim.cognition.schedule import Block, Schedule, lay_out_steps
+from sim.embed.protocol import Embedder
 from sim.memory.stream import NewMemory
 from sim.prompts import planning
 from sim.types import GameSeconds
 from sim.world.map import World
 
 HALF_HOUR = 1800
+MAX_OPTIONS = 6  # object uses offered to the step planner
+RELATED = 0.2  # least cosine between an activity and a use offered for it
 
 
 def day_bounds(agent: Agent, now: GameSeconds) -> tuple[GameSeconds, GameSeconds]:
@@ -100,11 +105,10 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
     times = [label(t)[-5:] for t in marks]
     places = plannable(agent, world)
     at = dict(zip(times, marks, strict=True))
-    shifted = [
-        (label(max(t - t % HALF_HOUR, marks[0]))[-5:], a, p)
-        for t, a, p in usual_day(agent, day_start, now)
-    ]
-    routine = [(t, a, p) for t, a, p in shifted if t in at and p in places]
+    # The routine keeps its minutes (a 07:45 item starts at 07:45); the model's changes use
+    # the half-hour marks, and one at the same minute as a routine item replaces it.
+    usual = [(t, a, p) for t, a, p in usual_day(agent, day_start, now) if t < sleep and p in places]
+    routine = [(label(t)[-5:], a, p) for t, a, p in usual]
     query = f"{agent.name}'s plans, intentions and commitments for today"
     memories = cog.recall_texts(agent, query, "plan_day")
     call = planning.plan_day(
@@ -118,13 +122,39 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
     )
     answer = cog.ask(agent.name, call, f"day plan for {label(now)[:5]}")
     rows = [(at[b.start], b.activity, b.place) for b in answer.blocks]  # type: ignore[attr-defined]
-    rows += [(at[t], a, p) for t, a, p in routine]
+    rows += usual
     if not rows:
         rows = [(now, "time at home", agent.persona.home)]
     agent.schedule = Schedule(day=agent.day_of(now), blocks=to_blocks(rows, now, sleep))
     text = f"My plan for {label(now)[:5]}: " + "; ".join(agent.schedule.summary())
     agent.remember([NewMemory("plan", text, 5)], now)
     cog.emit("plan_day", agent.name, plan=agent.schedule.summary())
+
+
+def step_options(
+    world: World, block: Block, embedder: Embedder
+) -> dict[str, tuple[str, str | None]]:
+    """What a step at the block's place can be, as "label": (action, object key).
+
+    The block's own activity comes first; then the place's object uses most like it (MiniLM
+    cosine at least `RELATED`, at most `MAX_OPTIONS`), so a step both fits the activity and
+    can be done with something that is there.
+    """
+    uses = [
+        (use, key)
+        for key in world.arenas[block.place].objects
+        for use in world.objects[key].uses
+    ]
+    options: dict[str, tuple[str, str | None]] = {block.activity[:60]: (block.activity, None)}
+    if not uses:
+        return options
+    vectors = embedder.embed([block.activity, *(use for use, _ in uses)])
+    near = vectors[1:] @ vectors[0]
+    for i in np.argsort(-near, kind="stable")[:MAX_OPTIONS]:
+        use, key = uses[i]
+        if near[i] >= RELATED:
+            options.setdefault(f"{use} ({world.objects[key].name})", (use, key))
+    return options
 
 
 def decompose(agent: Agent, world: World, cog: Cognition, situation: str = "") -> None:
@@ -137,7 +167,7 @@ def decompose(agent: Agent, world: World, cog: Cognition, situation: str = "") -
         block = Block(now, max(sleep, now + 15 * 60), "free time", agent.persona.home)
         agent.schedule.blocks.append(block)
     horizon_end = min(block.end, now + cog.config.plan_horizon_minutes * 60)
-    keys = {world.objects[k].name: k for k in world.arenas[block.place].objects}
+    options = step_options(world, block, agent.memory.embedder)
     query = f"{block.activity} {situation}".strip()
     memories = cog.recall_texts(agent, query, "decompose")
     call = planning.decompose(
@@ -146,13 +176,13 @@ def decompose(agent: Agent, world: World, cog: Cognition, situation: str = "") -
         block.activity,
         block.place,
         max(5, (horizon_end - now) // 60),
-        sorted(keys),
+        list(options),
         memories,
         situation,
     )
     answer = cog.ask(agent.name, call, f"steps for '{block.activity}'")
     parts = [
-        (int(s.minutes), s.action.strip() or block.activity, keys.get(s.object), s.emoji)
+        (int(s.minutes), *options[s.action], s.emoji)
         for s in answer.steps  # type: ignore[attr-defined]
     ]
     steps = lay_out_steps(now, horizon_end, parts, block.place)

@@ -99,6 +99,10 @@ class Experiment:
             )  # fmt: skip
         if not self.outcomes:
             raise SimInputError(where, "outcomes", "no outcome to measure", "add outcomes=[...]")
+        hours, warmup = self.hours, self.warmup_hours  # NaN fails every comparison
+        for name, ok in (("hours", 0 < hours <= 720), ("warmup_hours", 0 <= warmup <= 720)):
+            if not ok:
+                raise SimInputError(where, name, "out of range", "use game hours up to 720")
         names = [o.name for o in self.outcomes]
         if len(set(names)) != len(names):
             raise SimInputError(where, "outcomes", "two outcomes share a name", "rename one")

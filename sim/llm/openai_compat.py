@@ -8,10 +8,13 @@ Whatever comes back is only text here; validating it against the schema is the l
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from sim.errors import SimInputError
 from sim.llm.protocol import FinishReason, LMAuthError, LMError, LMRequest, LMResponse, Message
@@ -104,21 +107,27 @@ class OpenAICompatLM:
             )
         self.model = model
         self.mode = mode
+        self.timeout = timeout
         self._working_mode: str | None = None if mode == "auto" else mode
         # Local servers ignore the key, but the client refuses to start without one.
         key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
+        # The client's own retries are off: `RetryingLM` retries, so every fault is counted and
+        # a rejected mode fails fast while probing.
         self._client = openai.OpenAI(
             base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
             api_key=key,
             timeout=timeout,
+            max_retries=0,
         )
-        # While probing, a rejected mode must fail fast instead of being retried with backoff.
-        self._probe_client = self._client.with_options(max_retries=0)
 
     def _redact(self, text: str) -> str:
-        """Error texts are stored with the run: a server that echoes the key must not leak it."""
+        """Error texts are stored with the run: a server that echoes the key must not leak it.
+
+        Keys shorter than 8 characters are placeholders for local servers, not secrets, and
+        replacing them would garble the text.
+        """
         key = self._client.api_key
-        return text.replace(key, "***") if key and key != "not-needed" else text
+        return text.replace(key, "***") if len(key) >= 8 and key != "not-needed" else text
 
     @property
     def name(self) -> str:
@@ -133,11 +142,11 @@ class OpenAICompatLM:
     def complete(self, request: LMRequest) -> LMResponse:
         """Send the request, falling through modes while the server rejects them."""
         if self._working_mode is not None:
-            return self._send(self._client, request, self._working_mode)
+            return self._send(request, self._working_mode)
         rejected: list[str] = []
         for mode in MODES:
             try:
-                response = self._send(self._probe_client, request, mode)
+                response = self._send(request, mode)
             except _ModeRejected as exc:
                 rejected.append(f"{mode}: {exc}")
                 continue
@@ -147,25 +156,29 @@ class OpenAICompatLM:
             f"{self.name}: server rejected every structured-output mode ({'; '.join(rejected)})"
         )
 
-    def _send(self, client: openai.OpenAI, request: LMRequest, mode: str) -> LMResponse:
+    def _send(self, request: LMRequest, mode: str) -> LMResponse:
         """One HTTP call; raises _ModeRejected when probing may continue, else LMError."""
         try:
-            result = client.chat.completions.create(
+            result = self._client.chat.completions.create(
                 model=self.model, **_request_body(request, mode)
             )
         except openai.APIStatusError as exc:
             if self._working_mode is None and mode != MODES[-1] and _looks_unsupported(exc):
-                raise _ModeRejected(f"HTTP {exc.status_code} {exc.message}") from exc
-            kind = LMAuthError if exc.status_code in (401, 403) else LMError
-            raise kind(self._redact(f"{self.name}: HTTP {exc.status_code}: {exc.message}")) from exc
-        except openai.APIError as exc:  # connection failures, timeouts, malformed bodies
-            raise LMError(self._redact(f"{self.name}: {exc}")) from exc
-        except ValueError as exc:  # a body that is not JSON escapes the client as a ValueError
-            raise LMError(
-                self._redact(f"{self.name}: the server's answer was not valid JSON ({exc})")
-            ) from exc
+                raise _ModeRejected(self._redact(f"HTTP {exc.status_code} {exc.message}")) from exc
+            raise self._status_error(exc) from exc
+        except openai.APITimeoutError as exc:
+            raise self._error(f"no answer within {self.timeout:g} s", "timeout") from exc
+        except openai.APIConnectionError as exc:
+            where = f"cannot reach {self._client.base_url} ({_root(exc)})"
+            raise self._error(where, "connection") from exc
+        except (openai.APIResponseValidationError, ValueError) as exc:
+            # A body that is not JSON escapes the client as a ValueError.
+            what = f"the server's answer was not valid JSON ({exc})"
+            raise self._error(what, "bad_body") from exc
+        if not isinstance(result, ChatCompletion):  # a non-JSON content type comes back as text
+            raise self._error("the server's answer was not a chat completion", "bad_body")
         if not result.choices:
-            raise LMError(f"{self.name}: response had no choices")
+            raise self._error("the answer had no choices", "empty_choices")
         choice = result.choices[0]
         reason: FinishReason = "length" if choice.finish_reason == "length" else "stop"
         usage = result.usage
@@ -176,6 +189,47 @@ class OpenAICompatLM:
             completion_tokens=usage.completion_tokens if usage else 0,
             model=self.name,
         )
+
+    def _error(self, what: str, kind: str, retry_after: float | None = None) -> LMError:
+        """An LMError of `kind` whose text names the model and holds no key."""
+        return LMError(self._redact(f"{self.name}: {what}"), kind, retry_after)
+
+    def _status_error(self, exc: openai.APIStatusError) -> LMError:
+        """An HTTP error status as the fault it is."""
+        status, said = exc.status_code, _server_says(exc)
+        if status in (401, 403):
+            refused = f"{self.name}: HTTP {status} (the server refused the API key): {said}"
+            return LMAuthError(self._redact(refused))
+        if status == 429:
+            return self._error(f"HTTP 429 (rate limited): {said}", "rate_limit",
+                               _retry_after(exc.response.headers))  # fmt: skip
+        kind = "server_error" if status >= 500 else "http_error"
+        return self._error(f"HTTP {status}: {said}", kind)
+
+
+def _server_says(exc: openai.APIStatusError) -> str:
+    """The message in an error body (`{"error": {"message": ...}}`), or the client's summary."""
+    said = exc.body.get("message") if isinstance(exc.body, dict) else None
+    return said if isinstance(said, str) and said else exc.message
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a `Retry-After` (or `retry-after-ms`) header asks for; None when absent or a date."""
+    for header, scale in (("retry-after-ms", 1000), ("retry-after", 1)):
+        try:
+            seconds = float(headers.get(header, "")) / scale
+        except ValueError:
+            continue
+        if math.isfinite(seconds):
+            return seconds
+    return None
+
+
+def _root(exc: BaseException) -> str:
+    """The innermost cause of a connection failure, e.g. "[Errno 111] Connection refused"."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return str(exc) or type(exc).__name__
 
 
 class _ModeRejected(LMError):

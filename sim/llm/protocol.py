@@ -9,6 +9,11 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 FinishReason = Literal["stop", "length", "error"]
 
+# What can go wrong on the way to an answer. The first six pass with time, so they are retried
+# (with backoff) before the call counts as failed; the rest are not helped by waiting.
+TRANSIENT = ("timeout", "connection", "rate_limit", "server_error", "bad_body", "empty_choices")
+FAULT_KINDS = (*TRANSIENT, "auth", "http_error", "error", "invalid", "truncated", "rejected")
+
 
 @dataclass(frozen=True)
 class Message:
@@ -57,6 +62,7 @@ class LMResponse:
     completion_tokens: int = 0
     model: str = ""
     cached: bool = False  # answered from a cache or a recorded run, not by the model
+    faults: tuple[str, ...] = ()  # kinds of the failed tries retried before this answer
 
 
 @runtime_checkable
@@ -79,8 +85,26 @@ class LMUnavailable(RuntimeError):
 
 
 class LMError(RuntimeError):
-    """A backend could not produce an answer (transport failure, server error)."""
+    """A backend could not produce an answer (transport failure, server error).
+
+    `kind` is one of `FAULT_KINDS`; `retry_after` is the wait in seconds a server asked for;
+    `faults` holds the kinds of every try that failed on the way here, this one last.
+    """
+
+    def __init__(self, message: str, kind: str = "error", retry_after: float | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+        self.faults: tuple[str, ...] = (kind,)
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying the same request again after a wait may succeed."""
+        return self.kind in TRANSIENT
 
 
 class LMAuthError(LMError):
     """The server refused the credentials (HTTP 401 or 403): retrying cannot help."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "auth")

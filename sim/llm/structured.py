@@ -2,7 +2,8 @@
 
 Small models often emit broken or truncated JSON. Cognition must keep running regardless, so
 `StructuredLM.ask` retries with a shifted seed and finally returns a caller-supplied fallback,
-recording every attempt so runs can be audited and replayed.
+recording every attempt so runs can be audited and replayed. Every fault is counted by kind, and
+when the model is down (not merely wrong) the run stops instead of going on with fallbacks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from sim.llm.protocol import (
     LMUnavailable,
     Message,
 )
+from sim.llm.watch import OutageMonitor, stall_notice
+from sim.types import JSON
 
 T = TypeVar("T", bound=pydantic.BaseModel)
 Outcome = Literal["ok", "invalid", "truncated", "rejected", "error", "fallback"]
@@ -68,7 +71,11 @@ class LMCallRecord:
 
 @dataclass
 class LMStats:
-    """Running totals. `calls` counts attempts sent to the model; ok/fallbacks count `ask`s."""
+    """Running totals. `calls` counts attempts sent to the model; ok/fallbacks count `ask`s.
+
+    `faults` counts every fault by kind (`sim.llm.protocol.FAULT_KINDS`), the HTTP tries that
+    were retried before an answer included.
+    """
 
     calls: int = 0
     ok: int = 0
@@ -80,10 +87,19 @@ class LMStats:
     cached: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    faults: dict[str, int] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, int]:
+    def __post_init__(self) -> None:
+        self.faults = dict(self.faults)  # never shared with the state it was restored from
+
+    def to_json(self) -> JSON:
         """JSON-shaped form."""
         return asdict(self)
+
+    def add_faults(self, kinds: Sequence[str]) -> None:
+        """Count each fault of `kinds` once."""
+        for kind in kinds:
+            self.faults[kind] = self.faults.get(kind, 0) + 1
 
 
 @dataclass
@@ -94,6 +110,7 @@ class _Attempt(Generic[T]):
     response: LMResponse = field(default_factory=lambda: LMResponse(text=""))
     error: str = ""
     value: T | None = None
+    faults: tuple[str, ...] = ()  # every fault this attempt met, retried HTTP tries included
 
 
 def extract_json(text: str) -> str:
@@ -113,16 +130,17 @@ class StructuredLM:
         max_attempts: int = 3,
         sink: Callable[[LMCallRecord], None] | None = None,
         timer: Callable[[], float] = time.perf_counter,
-        outage_after: int = 3,
+        monitor: OutageMonitor | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.lm = lm
         self.max_attempts = max_attempts
-        self.outage_after = outage_after  # asks in a row failing on every attempt: an outage
+        self.monitor = monitor or OutageMonitor()
         self._failing = 0
         self.sink = sink
         self.timer = timer  # telemetry only: latency never influences behaviour
+        self.on_wait: Callable[[int], None] | None = None  # told the seconds a slow call waits
         self.stats = LMStats()
 
     def ask(
@@ -140,7 +158,8 @@ class StructuredLM:
         """Ask for an `output` instance; after `max_attempts` failures return the fallback.
 
         Attempt i uses seed + i so a retry can differ. Invalid, truncated and `LMError` answers
-        are retried; anything else (e.g. a replay that diverged) propagates.
+        are retried; anything else (e.g. a replay that diverged) propagates. `LMUnavailable`
+        is raised when the model is down (see `OutageMonitor`) or refuses the key.
         """
         schema = output.model_json_schema()
         errors: list[str] = []
@@ -158,6 +177,9 @@ class StructuredLM:
             latency_ms = (self.timer() - started) * 1000
             self._count(result)
             self._emit(context, attempt, request, result, latency_ms)
+            down = self.monitor.record(result.outcome == "error", result.error[:300])
+            if down:
+                raise LMUnavailable(down)
             if result.value is not None:
                 self._failing = 0
                 return result.value
@@ -170,11 +192,6 @@ class StructuredLM:
         )
         self._emit(context, self.max_attempts, request, used, 0.0)
         self._failing = self._failing + 1 if all(e.startswith("error") for e in errors) else 0
-        if self.outage_after and self._failing >= self.outage_after:
-            raise LMUnavailable(
-                f"{self.lm.name} failed on every attempt of {self._failing} calls in a row "
-                f"(last: {errors[-1][:300]})"
-            )
         return value
 
     @property
@@ -187,16 +204,20 @@ class StructuredLM:
     ) -> _Attempt[T]:
         """Run one attempt and classify it; `check` can reject a schema-valid answer."""
         try:
-            response = self.lm.complete(request)
+            with stall_notice(self.on_wait):
+                response = self.lm.complete(request)
         except LMAuthError as exc:  # a refused key: no retry or fallback can help
+            self.stats.add_faults(exc.faults)
             raise LMUnavailable(str(exc)[:500]) from exc
         except LMError as exc:
-            return _Attempt("error", error=str(exc)[:1000])
+            return _Attempt("error", error=str(exc)[:1000], faults=exc.faults)
+        retried = () if response.cached else response.faults
         if response.finish_reason == "length":
             # Even if it parses, a cut-off answer may have lost fields the model meant to fill.
-            return _Attempt("truncated", response, "output hit max_tokens")
+            return _Attempt("truncated", response, "output hit max_tokens", faults=retried)
         if response.finish_reason == "error":
-            return _Attempt("error", response, "backend reported an error")
+            failed = (*retried, "error")
+            return _Attempt("error", response, "backend reported an error", faults=failed)
         try:
             value = output.model_validate_json(extract_json(response.text))
         except pydantic.ValidationError as exc:
@@ -204,11 +225,12 @@ class StructuredLM:
                 f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
                 for e in exc.errors()
             )
-            return _Attempt("invalid", response, summary[:1000])
+            return _Attempt("invalid", response, summary[:1000], faults=retried)
         reason = check(value) if check is not None else None
         if reason:
-            return _Attempt("rejected", response, reason[:1000])
-        return _Attempt("ok", response, value=value)
+            return _Attempt("rejected", response, reason[:1000], faults=retried)
+        note = f"answered after retrying: {', '.join(retried)}" if retried else ""
+        return _Attempt("ok", response, note, value=value, faults=retried)
 
     def _count(self, result: _Attempt[T]) -> None:
         """Add one attempt to the running totals."""
@@ -222,6 +244,8 @@ class StructuredLM:
         self.stats.cached += response.cached
         self.stats.prompt_tokens += response.prompt_tokens
         self.stats.completion_tokens += response.completion_tokens
+        answered = result.outcome in ("invalid", "truncated", "rejected")  # a faulty answer
+        self.stats.add_faults((*result.faults, *([result.outcome] if answered else [])))
 
     def _emit(
         self,

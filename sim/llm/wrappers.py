@@ -10,6 +10,7 @@ from sim.errors import SimInputError
 from sim.llm.embedded import EmbeddedLM
 from sim.llm.fake import FakeLM
 from sim.llm.protocol import LanguageModel, LMRequest, LMResponse
+from sim.llm.retry import RetryingLM
 
 LM_SPECS = "embedded, fake or openai:MODEL"
 
@@ -118,8 +119,9 @@ def make_lm(
     seed: int = 0,
     base_url: str | None = None,
     api_key: str | None = None,
+    timeout: float = 60,
 ) -> LanguageModel:
-    """Build the backend named by the `--lm` flag."""
+    """Build the backend named by the `--lm` flag; a remote one retries its transient faults."""
     if spec == "embedded":
         return EmbeddedLM()
     if spec == "fake":
@@ -127,7 +129,7 @@ def make_lm(
     if spec.startswith("openai:") and spec.removeprefix("openai:").strip():
         from sim.llm.openai_compat import OpenAICompatLM  # the openai client is slow to import
 
-        return OpenAICompatLM(
-            spec.removeprefix("openai:").strip(), base_url=base_url, api_key=api_key
-        )
+        model = spec.removeprefix("openai:").strip()
+        remote = OpenAICompatLM(model, base_url=base_url, api_key=api_key, timeout=timeout)
+        return RetryingLM(remote, seed=seed)
     raise SimInputError("--lm", "lm", f"unknown language model {spec!r}", f"use {LM_SPECS}")

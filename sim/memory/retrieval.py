@@ -3,10 +3,17 @@
 Each component is min-max normalised to [0, 1] and the score is their weighted sum, as in
 the Generative Agents paper. Recency decays exponentially per game hour since last access
 (the reference code computes it from rank order; we do not).
+
+A fourth component, `about`, is ours: a question that names a person ("Who is Maya Torres?")
+must find the memories about that person, but a small embedder rates "Maya Torres is making
+coffee" (fresh) about as relevant as "I taught Maya Torres in year four" (old), and recency
+then buries the old one. `about` is 1 for a memory whose subjects include, or whose text
+names, someone the query names.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -26,6 +33,7 @@ class RetrievalConfig:
     relevance: float = 1.0
     decay: float = 0.995  # recency multiplier per game hour since last access
     top_k: int = 30
+    about: float = 1.5  # bonus for a memory about a person the query names
 
     def to_json(self) -> JSON:
         """JSON-shaped form."""
@@ -35,6 +43,7 @@ class RetrievalConfig:
             "relevance": self.relevance,
             "decay": self.decay,
             "top_k": self.top_k,
+            "about": self.about,
         }
 
 
@@ -47,6 +56,7 @@ class ScoredMemory:
     recency: float
     importance: float
     relevance: float
+    about: float = 0.0
 
     def to_json(self) -> JSON:
         """JSON-shaped form (record id and the score parts)."""
@@ -57,6 +67,7 @@ class ScoredMemory:
             "recency": round(self.recency, 4),
             "importance": round(self.importance, 4),
             "relevance": round(self.relevance, 4),
+            "about": round(self.about, 4),
         }
 
 
@@ -86,6 +97,25 @@ def score_components(
     return recency, importance, relevance
 
 
+def named_in(query: str, name: str) -> bool:
+    """Whether `query` names a person, by full name or by first name as a whole word."""
+    words = set(re.findall(r"\w+", query.lower()))
+    return name.lower() in query.lower() or name.split()[0].lower() in words
+
+
+def about_scores(stream: MemoryStream, query: str) -> np.ndarray:
+    """1.0 for each memory about a person the query names (by subjects or text), else 0."""
+    scores = np.zeros(len(stream))
+    people = {s for r in stream.records for s in r.subjects}
+    named = [p for p in people if named_in(query, p)]
+    if not named:
+        return scores
+    for i, record in enumerate(stream.records):
+        if any(p in record.subjects or named_in(record.text, p) for p in named):
+            scores[i] = 1.0
+    return scores
+
+
 def retrieve(
     stream: MemoryStream,
     query: str,
@@ -103,6 +133,8 @@ def retrieve(
     recency, importance, relevance = score_components(stream, query_vector, now, config)
     total = config.recency * recency + config.importance * importance
     total = total + config.relevance * relevance
+    about = about_scores(stream, query) if config.about else np.zeros(len(stream))
+    total = total + config.about * about
     if kinds is not None:
         allowed = np.fromiter((r.kind in kinds for r in stream.records), bool, len(stream))
         total = np.where(allowed, total, -np.inf)
@@ -119,6 +151,7 @@ def retrieve(
             recency=float(recency[i]),
             importance=float(importance[i]),
             relevance=float(relevance[i]),
+            about=float(about[i]),
         )
         for i in order
     ]

@@ -14,6 +14,7 @@ import yaml
 
 from sim.errors import SimInputError
 from sim.persona import Persona
+from sim.population.homes import dwelling, fits, studies
 from sim.population.names import FIRST, LAST
 from sim.population.places import Day, Setting, hm, make_setting, usual_day
 from sim.population.relations import Tie, build_ties
@@ -45,22 +46,22 @@ def generate(spec: PopulationSpec, source: str, world: World, n: int, seed: int)
     people = sample_people(spec, n, rng, source)
     homes = form_households(spec, people, rng)
     _name(spec, people, homes, rng)
-    beds = [setting.bedrooms[int(i)] for i in rng.permutation(len(setting.bedrooms))]
-    bed_of = [beds[h % len(beds)] for h in range(len(homes))]
+    bed_of = _house(spec, setting, people, homes, rng, source)
     home_area = [b.split(":", 1)[0] for b in bed_of]
     work: list[str | None] = []
     days: list[Day] = []
     for p in people:
         job = spec.occupations[p.occupation]
         sites = setting.workplaces(job)
-        work.append(sites[int(rng.integers(len(sites)))] if sites else None)
+        area, station = sites[int(rng.integers(len(sites)))] if sites else (None, None)
+        work.append(area)
         bed = bed_of[p.household]
-        days.append(usual_day(setting, job, bed, work[-1], p.big_five["extraversion"], rng))
+        days.append(usual_day(setting, job, bed, station, p.big_five["extraversion"], rng))
     entry = {h: world.entry_tile(bed) for h, bed in enumerate(bed_of)}
     order = sorted(range(len(homes)), key=lambda h: (entry[h][1], entry[h][0], h))
     haunt = [d.haunts[-1] if d.haunts else None for d in days]
     known = build_ties(spec, people, homes, home_area, order, work, haunt, rng).index()
-    kids = [[(FIRST[int(rng.integers(len(FIRST)))], age) for age in home.kids] for home in homes]
+    kids = [_kids(home, people, rng) for home in homes]
     town = _town_facts(setting)
     return [
         _persona(
@@ -83,7 +84,14 @@ def generate(spec: PopulationSpec, source: str, world: World, n: int, seed: int)
                 kids=kids[p.household],
                 workplace=work[p.index],
                 day=days[p.index],
-                coworker=_first(people, p, known, "coworker", None),
+                coworker=next(
+                    (
+                        (people[o].name, t.about[p.index])
+                        for o, t in known.get(p.index, [])
+                        if t.kind == "coworker"
+                    ),
+                    None,
+                ),
                 neighbour=_first(people, p, known, "neighbour", home_area),
                 friend=_first(people, p, known, "friend", haunt),
                 concern=spec.concerns[int(rng.integers(len(spec.concerns)))],
@@ -142,6 +150,53 @@ def _name(
             people[i].name = name
 
 
+def _house(
+    spec: PopulationSpec,
+    setting: Setting,
+    people: list[Person],
+    homes: list[Home],
+    rng: np.random.Generator,
+    source: str,
+) -> list[str]:
+    """A bedroom per household that fits it, spread evenly: families in houses (else flats),
+    students living alone in residence halls, nobody else in a hall, one adult to a room."""
+    beds = [setting.bedrooms[int(i)] for i in rng.permutation(len(setting.bedrooms))]
+    kinds = [dwelling(b) for b in beds]
+    load = [0] * len(beds)
+    out = []
+    for home in homes:
+        adults, kids = len(home.members), len(home.kids)
+        students = all(studies(spec.occupations[people[i].occupation].title) for i in home.members)
+        ok = [b for b, kind in enumerate(kinds) if fits(kind, adults, kids, students)]
+        if not ok:
+            kind = spec.households[home.kind].type
+            raise SimInputError(
+                shown(setting.world.source),
+                "areas",
+                f"no home fits a {kind!r} household ({adults} adults, {kids} kids)",
+                "add a house or a flat (an arena such as 'Bedroom' or 'Unit 1') to a home",
+            )
+        prefer = "house" if kids else "hall" if students and adults == 1 else None
+        ok = [b for b in ok if kinds[b] == prefer] or ok
+        bed = min(ok, key=lambda b: load[b])
+        load[bed] += 1
+        out.append(beds[bed])
+    return out
+
+
+def _kids(home: Home, people: list[Person], rng: np.random.Generator) -> list[tuple[str, int]]:
+    """First names for a household's children, none shared with a sibling or a parent."""
+    taken = {people[i].name.split()[0] for i in home.members}
+    out = []
+    for age in home.kids:
+        name = FIRST[int(rng.integers(len(FIRST)))]
+        while name in taken:
+            name = FIRST[int(rng.integers(len(FIRST)))]
+        taken.add(name)
+        out.append((name, age))
+    return out
+
+
 def _town_facts(setting: Setting) -> tuple[str, ...]:
     """One sentence per public place: what everybody in town knows."""
     facts = []
@@ -162,13 +217,11 @@ def _first(
     p: Person,
     known: dict[int, list[tuple[int, Tie]]],
     kind: str,
-    place: list[str | None] | list[str] | None,
-) -> str | tuple[str, str] | None:
-    """The first tie of `kind` outside the household: a name, or (name, place) when asked."""
+    place: list[str | None] | list[str],
+) -> tuple[str, str] | None:
+    """The first tie of `kind` outside the household, as (name, where they are found)."""
     for other, tie in known.get(p.index, []):
         if tie.kind == kind and people[other].household != p.household:
-            if place is None:
-                return people[other].name
             where = place[people[other].household if kind == "neighbour" else other]
             return (people[other].name, where) if where else None
     return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import SimInputError
+from sim.population.homes import owner, shared
 from sim.population.spec import Occupation, PopulationSpec
 from sim.world.files import parse_hhmm, shown
 from sim.world.map import World
@@ -26,22 +27,6 @@ DOING = {
     "library": "reading at the library",
 }
 NOON, ONE_PM, DINNER = 12 * 60, 13 * 60, 18 * 60 + 30
-# Arena names with these words are shared rooms of a home, not somewhere to sleep.
-SHARED_ROOMS = (
-    "hall",
-    "kitchen",
-    "living",
-    "laundry",
-    "common",
-    "garden",
-    "study",
-    "parlour",
-    "yard",
-    "lobby",
-    "porch",
-    "bath",
-    "dining",
-)
 
 
 @dataclass(frozen=True)
@@ -53,13 +38,18 @@ class Setting:
     kitchens: dict[str, str]  # home area -> its kitchen, where meals at home happen
     leisure: tuple[str, ...]  # areas for lunch and evenings
 
-    def workplaces(self, job: Occupation) -> list[str]:
-        """Areas where `job` can be done, in file order."""
-        return [a.name for a in self.world.areas.values() if a.kind in job.works_at]
-
-    def staff_arena(self, area: str) -> str:
-        """Staff work in an area's first arena (the counter, the front desk)."""
-        return self.world.areas[area].arenas[0]
+    def workplaces(self, job: Occupation) -> list[tuple[str, str]]:
+        """(area, arena) pairs where `job` can be done, in file order: places whose name has one
+        of the job's `places` words when some do (a pharmacist at the pharmacy's dispensary,
+        not the hardware shop), else every area of its kinds at its first arena."""
+        areas = [a for a in self.world.areas.values() if a.kind in job.works_at]
+        words = [w.lower() for w in job.places]
+        named = []
+        for area in areas:
+            arenas = [r for r in area.arenas if any(w in r.split(":", 1)[1].lower() for w in words)]
+            if arenas or any(w in area.name.lower() for w in words):
+                named.append((area.name, (arenas or area.arenas)[0]))
+        return named or [(a.name, a.arenas[0]) for a in areas]
 
     def public_arena(self, area: str) -> str:
         """Visitors gather in an area's largest arena (the seating, the lawn)."""
@@ -91,18 +81,20 @@ def make_setting(world: World, spec: PopulationSpec, source: str) -> Setting:
         raise problems[0]
     bedrooms, kitchens = [], {}
     for area in homes:
-        rooms = [r.split(":", 1)[1] for r in area.arenas]
-        private = [r for r, name in zip(area.arenas, rooms, strict=True) if not _shared(name)]
-        bedrooms += private or [area.arenas[0]]
+        # Rooms named after someone ("Lucia's Room") belong to that persona, not a stranger.
+        bedrooms += [r for r in area.arenas if not shared(r.split(":", 1)[1]) and owner(r) is None]
         kitchen = next((r for r in area.arenas if "kitchen" in r.lower()), None)
         if kitchen is not None:
             kitchens[area.name] = kitchen
+    if not bedrooms:
+        raise SimInputError(
+            shown(world.source),
+            "areas",
+            "no home has a room to sleep in that is not shared or named after someone",
+            "add a bedroom, a flat or a room such as 'Room 101' to a home",
+        )
     leisure = tuple(a.name for a in world.areas.values() if a.kind in spec.leisure)
     return Setting(world, tuple(bedrooms), kitchens, leisure)
-
-
-def _shared(room: str) -> bool:
-    return any(word in room.lower() for word in SHARED_ROOMS)
 
 
 def hm(minutes: int) -> str:
@@ -155,7 +147,7 @@ def usual_day(
     else:
         wake = min(max(start - 60 - 30 * int(rng.integers(0, 2)), 5 * 60), 9 * 60)
     sleep = min(max(22 * 60 + 30 * int(rng.integers(0, 4)), end + 60), 23 * 60 + 30)
-    base = setting.staff_arena(work) if work else living
+    base = work or living
     items = [(wake, "waking up and getting ready", home)]
     haunts: list[str] = []
 

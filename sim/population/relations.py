@@ -14,6 +14,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from sim.population.homes import studies
 from sim.population.sample import Home, Person
 from sim.population.spec import PopulationSpec
 
@@ -76,8 +77,8 @@ def build_ties(
                 _household_tie(ties, people[a], people[b], bond, place)
     for group in _groups(work).values():
         for a, b in ring([int(i) for i in rng.permutation(group)]):
-            where = work[a]
-            ties.add(a, b, "coworker", f"we both work at {where}", f"we both work at {where}")
+            student = [studies(spec.occupations[people[i].occupation].title) for i in (a, b)]
+            ties.add(a, b, "coworker", *_colleagues(work[a] or "", *student))
     for h, nxt in pairwise(home_order):
         here, there = homes[h].members, homes[nxt].members
         for m, a in enumerate(here):
@@ -97,6 +98,19 @@ def build_ties(
             text = f"a friend; we often meet at {place}"
             ties.add(a, b, "friend", text, text)
     return ties
+
+
+def _colleagues(place: str, a_studies: bool, b_studies: bool) -> tuple[str, str]:
+    """How two people at one workplace describe each other: students study there, staff work."""
+    verb = {True: "study", False: "work"}
+    if a_studies == b_studies:
+        text = f"we both {verb[a_studies]} at {place}"
+        return text, text
+    third = {True: "studies", False: "works"}
+    return (
+        f"{third[b_studies]} at {place}, where I {verb[a_studies]}",
+        f"{third[a_studies]} at {place}, where I {verb[b_studies]}",
+    )
 
 
 def _household_tie(ties: Ties, a: Person, b: Person, bond: str, place: str) -> None:

@@ -10,11 +10,14 @@ not allowed. Each person's value is then drawn conditional on the parent value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
 from sim.errors import SimInputError
 from sim.population.spec import BIG_FIVE, PopulationSpec
+
+PARENT_AGE = (18, 45)  # how much older than their child a parent can be
 
 
 @dataclass
@@ -101,7 +104,9 @@ def sample_people(
         )
         weights = np.array([o.weight for o in options])
         probs = conditional(job_w, weights, allowed, source, f"attributes[{name!r}]")
-        values[name] = [options[k].value for k in draw(probs, job, rng)]
+        picked = draw(probs, job, rng)
+        _respect_min_age(spec, name, probs, job, age, picked, rng, source)
+        values[name] = [options[k].value for k in picked]
     traits = [getattr(spec.big_five, t) for t in BIG_FIVE]
     scores = rng.normal([t.mean for t in traits], [t.sd for t in traits], size=(n, len(traits)))
     scores = np.clip(scores, 0.0, 1.0).round(2)
@@ -116,6 +121,32 @@ def sample_people(
         )
         for i in range(n)
     ]
+
+
+def _respect_min_age(
+    spec: PopulationSpec,
+    name: str,
+    probs: np.ndarray,
+    job: np.ndarray,
+    age: np.ndarray,
+    picked: np.ndarray,
+    rng: np.random.Generator,
+    source: str,
+) -> None:
+    """Redraw values too old for their holder (no 19-year-old with a graduate degree) from
+    the values their job allows at their age."""
+    least = np.array([o.min_age for o in spec.attributes[name]])
+    for i in np.flatnonzero(least[picked] > age):
+        row = probs[job[i]] * (least <= age[i])
+        if row.sum() == 0:
+            title = spec.occupations[job[i]].title
+            raise SimInputError(
+                source,
+                f"attributes[{name!r}]",
+                f"no value that {title!r} allows has a min_age of {age[i]} or less",
+                "lower a min_age or raise the occupation's ages",
+            )
+        picked[i] = rng.choice(len(row), p=row / row.sum())
 
 
 def form_households(
@@ -135,20 +166,32 @@ def form_households(
         count = full // kind.adults
         if kind.bond == "family":  # strided: the i-th youngest with the i-th of each older slice
             members = [ids[i::count] for i in range(count)]
+            # a generation apart, or not family: the rest live alone
+            ok = [m for m in members if all(_generation(people, a, b) for a, b in pairwise(m))]
+            leftovers += [i for m in members if m not in ok for i in m]
+            members = ok
         else:
             members = [ids[i : i + kind.adults] for i in range(0, full, kind.adults)]
         homes += [Home(k, m) for m in members]
-    for i in leftovers:
+    for i in sorted(leftovers):
         kind = alone if alone is not None else people[i].household_kind
         people[i].household_kind = kind
         homes.append(Home(kind, [i]))
     for h, home in enumerate(homes):
         kind = spec.households[home.kind]
-        youngest = min(people[i].age for i in home.members)
+        ages = [people[i].age for i in home.members]
         kids = int(rng.integers(kind.kids[0], kind.kids[1] + 1))
-        oldest_kid = max(0, min(17, youngest - 20))
-        home.kids = sorted(int(a) for a in rng.integers(0, oldest_kid + 1, size=kids))[::-1]
+        # born when every adult was a PARENT_AGE apart from them, and still a child now
+        high = min(17, min(ages) - PARENT_AGE[0])
+        low = min(max(0, max(ages) - PARENT_AGE[1]), high)
+        home.kids = sorted(int(a) for a in rng.integers(low, high + 1, size=kids))[::-1]
         for i in home.members:
             people[i].household = h
             people[i].attributes["household"] = kind.type
     return homes
+
+
+def _generation(people: list[Person], young: int, old: int) -> bool:
+    """Whether two people are a parent's age apart."""
+    gap = people[old].age - people[young].age
+    return PARENT_AGE[0] <= gap <= PARENT_AGE[1]

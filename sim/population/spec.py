@@ -45,6 +45,9 @@ class Option(_Strict):
     says: list[str] = Field(
         default_factory=list, description="first-person memories; each person gets one of them"
     )
+    min_age: int = Field(
+        0, ge=0, le=120, description="youngest age that can hold it, e.g. 21 for a degree"
+    )
 
 
 class AgeBand(_Strict):
@@ -70,6 +73,14 @@ class Occupation(_Strict):
         default_factory=dict, description="attribute -> allowed values, e.g. education: [...]"
     )
     says: list[str] = Field(default_factory=list, description="first-person memories")
+    places: list[str] = Field(
+        default_factory=list,
+        description="words naming fitting workplaces or rooms, e.g. [pharmacy, dispensary]",
+    )
+    speaks_for: list[str] = Field(
+        default_factory=list,
+        description="attributes whose memories this job's own replace, e.g. [education]",
+    )
 
 
 class Household(_Strict):
@@ -142,6 +153,16 @@ def _cross_check(spec: PopulationSpec, source: str) -> list[SimInputError]:
                 SimInputError(source, f"ages[{i}]", "min is above max", "swap min and max")
             )
     for i, job in enumerate(spec.occupations):
+        for attr in job.speaks_for:
+            if attr not in spec.attributes:
+                problems.append(
+                    SimInputError(
+                        source,
+                        f"occupations[{i}].speaks_for",
+                        f"no attribute named {attr!r}",
+                        "declare it in attributes",
+                    )
+                )
         for attr, allowed in job.requires.items():
             values = [o.value for o in spec.attributes.get(attr, [])]
             field = f"occupations[{i}].requires[{attr!r}]"

@@ -44,7 +44,7 @@ class Facts:
     kids: list[tuple[str, int]]  # (first name, age)
     workplace: str | None
     day: Day
-    coworker: str | None
+    coworker: tuple[str, str] | None  # (name, how I describe them: "we both work at ...")
     neighbour: tuple[str, str] | None  # (name, their home)
     friend: tuple[str, str] | None  # (name, where they meet)
     concern: str
@@ -75,12 +75,14 @@ def background(spec: PopulationSpec, facts: Facts, traits: list[str]) -> str:
     job = spec.occupations[facts.occupation]
     first = facts.name.split()[0]
     work = f"is {_a(job.title)}" + (f" at {facts.workplace}" if facts.workplace else "")
-    if facts.housemates:
-        home = f"lives at {facts.home_area} with " + _join(n for n, _ in facts.housemates)
-    else:
-        home = f"lives alone at {facts.home_area}"
+    family = [n for n, _ in facts.housemates]
     if facts.kids:
-        home += (" and" if facts.housemates else ", with") + " their kids " + _kids(facts)
+        family.append(f"their {_children(facts)}")
+    home = (
+        f"lives at {facts.home_area} with {_join(family)}"
+        if family
+        else f"lives alone at {facts.home_area}"
+    )
     about = [
         f"{first} {o.about}."
         for name, options in spec.attributes.items()
@@ -99,12 +101,17 @@ def background(spec: PopulationSpec, facts: Facts, traits: list[str]) -> str:
 
 def household_text(spec: PopulationSpec, facts: Facts) -> str:
     """The household field: its kind, then who lives there."""
-    text = spec.households[facts.household_kind].type + "; "
+    kind = spec.households[facts.household_kind].type
+    parts = [kind]
     if facts.housemates:
-        text += "lives with " + _join(f"{n} ({r.removeprefix('my ')})" for n, r in facts.housemates)
-    else:
-        text += "lives alone"
-    return text + (f"; kids {_kids(facts)}" if facts.kids else "")
+        parts.append(
+            "lives with " + _join(f"{n} ({r.removeprefix('my ')})" for n, r in facts.housemates)
+        )
+    elif not facts.kids and "alone" not in kind:
+        parts.append("lives alone")
+    if facts.kids:
+        parts.append(f"kid{'s' if len(facts.kids) > 1 else ''} {_kids(facts)}")
+    return "; ".join(parts)
 
 
 def routine_text(facts: Facts) -> str:
@@ -121,27 +128,38 @@ def memories(
     job = spec.occupations[facts.occupation]
     kind = spec.households[facts.household_kind]
     says = [*job.says, *kind.says]
-    options = [o for name, opts in spec.attributes.items() for o in opts]
-    chosen = [o for o in options if o.value in facts.attributes.values() and o.says]
+    # a job that speaks for an attribute (a student on their studies) replaces its memory
+    chosen = [
+        o
+        for name, opts in spec.attributes.items()
+        if name not in job.speaks_for
+        for o in opts
+        if o.value == facts.attributes.get(name) and o.says
+    ]
+    family = [f"{role} {n}" for n, role in facts.housemates]
+    if facts.kids:
+        family.append(f"my {_children(facts)}")
     out = [
         f"I am {_a(job.title)} at {facts.workplace}, usually {job.hours}."
         if facts.workplace
         else f"I am {_a(job.title)}; most days are for {job.activity}.",
-        f"I live at {facts.home_area} with "
-        + _join(f"{role} {n}" for n, role in facts.housemates)
-        + "."
-        if facts.housemates
+        f"I live at {facts.home_area} with {_join(family)}."
+        if family
         else f"I live alone at {facts.home_area}.",
     ]
     if facts.kids:
-        out.append(f"My kids {_kids(facts)} keep me busy.")
+        out.append(f"My {'kids keep' if len(facts.kids) > 1 else 'kid keeps'} me busy.")
     out += [o.says[int(rng.integers(len(o.says)))] for o in chosen]
     if says:
         out.append(says[int(rng.integers(len(says)))])
     if facts.coworker:
-        out.append(f"{facts.coworker} and I both work at {facts.workplace}.")
+        name, about = facts.coworker
+        both = about.removeprefix("we both ")
+        out.append(f"{name} and I both {both}." if both != about else f"{name} {about}.")
     if facts.neighbour:
-        out.append(f"My neighbour {facts.neighbour[0]} lives at {facts.neighbour[1]}.")
+        name, area = facts.neighbour
+        also = "also " if area == facts.home_area else ""
+        out.append(f"My neighbour {name} {also}lives at {area}.")
     if facts.friend:
         out.append(f"I often run into my friend {facts.friend[0]} at {facts.friend[1]}.")
     out += [
@@ -159,6 +177,11 @@ def memories(
 
 def _kids(facts: Facts) -> str:
     return _join(f"{n} ({age})" for n, age in facts.kids)
+
+
+def _children(facts: Facts) -> str:
+    """'child Hugo (7)' or 'children Samuel (10) and Deepa (2)'."""
+    return ("children " if len(facts.kids) > 1 else "child ") + _kids(facts)
 
 
 def _a(noun: str) -> str:

@@ -66,16 +66,20 @@ def decompose(
     activity: str,
     place: str,
     minutes: int,
-    objects: Sequence[str],
+    options: Sequence[str],
     memories: Sequence[str],
     situation: str = "",
 ) -> PromptCall[BaseModel]:
-    """Break the next `minutes` of an activity into 5-15 minute steps, each using an object."""
+    """Break the next `minutes` of an activity into 5-15 minute steps chosen from `options`.
+
+    The options are what the place's objects are for, so a step is something that can be
+    done here; a small model that may write any phrase writes "write_a_story.txt" for
+    weeding. Choosing is also cheaper: an enum value costs a few tokens.
+    """
     step = create_model(
         "PlanStep",
-        action=(str, Field(max_length=50)),
+        action=(choice(options), ...),
         minutes=(choice(["5", "10", "15"]), ...),
-        object=(choice([*objects, "none"]), ...),
         emoji=(choice(EMOJI), ...),
     )
     output = create_model(
@@ -85,10 +89,9 @@ def decompose(
     news = f"Something new happened: {situation}\n" if situation else ""
     user = (
         f"{identity}\n\nIt is {time_label}. You are at {place}, planning to: {activity}.\n{news}"
-        f"Relevant memories:\n{bullet(memories)}\n\n"
-        f"Break the next {minutes} minutes into steps of 5, 10 or 15 minutes. For each step say "
-        "what you do (a short phrase, like 'grind the coffee beans'), how many minutes it takes, "
-        "which object you use, and an emoji."
+        f"Relevant memories:\n{bullet(memories)}\n\nWhat you can do here:\n{bullet(options)}\n\n"
+        f"Break the next {minutes} minutes into steps of 5, 10 or 15 minutes, in order. For "
+        "each step choose one thing you can do here, how many minutes it takes, and an emoji."
     )
-    fallback = output(steps=[step(action=activity[:50], minutes="15", object="none", emoji="🙂")])
-    return PromptCall("decompose", chat(user), output, fallback, max_tokens=520)
+    fallback = output(steps=[step(action=options[0], minutes="15", emoji="🙂")])
+    return PromptCall("decompose", chat(user), output, fallback, max_tokens=300)

@@ -1,14 +1,18 @@
-"""Acting on a simulation: interventions, interviews and surveys."""
+"""Acting on a simulation: interventions, interviews, batteries and surveys."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Self
 
 import pandas as pd
 
 from sim import interventions as iv
+from sim.agent import Agent
+from sim.clock import label
+from sim.cognition.battery import BatteryQuestion, battery
 from sim.cognition.context import Cognition
 from sim.cognition.interview import ask
 from sim.cognition.survey import answer
@@ -19,6 +23,8 @@ from sim.simulation.base import SimulationBase
 from sim.survey.files import survey_from
 from sim.survey.instruments import Question, Survey
 from sim.types import JSON
+
+BATTERY_COLUMNS = ("agent", "time", "category", "question", "answer", "memory_ids", "fallback")
 
 
 class Acting(SimulationBase):
@@ -31,7 +37,7 @@ class Acting(SimulationBase):
             intervention if isinstance(intervention, iv.Intervention) else iv.parse(intervention)
         )
         parsed.check(self.engine)  # before anything changes, the seed ratings included
-        self._prepared()
+        self.prepare()
         iv.schedule(self.engine, parsed)
         self.engine.flush()
         return self
@@ -78,17 +84,59 @@ class Acting(SimulationBase):
         Stateless by default: nothing is remembered and no last-access time moves. Stateful
         interviews write the exchange into the agent's memory.
         """
-        self._names(agent)
-        self._prepared()
-        answer = ask(self.engine.agents[agent], question, self._cog(), stateful=stateful)
-        if self.engine.lm.failing:  # no made-up answer when the model could not be reached
-            self.engine.flush()
-            raise LMUnavailable(f"{self.lm_name} could not answer the interview")
-        self.engine.cog.emit(
-            "interview", agent, question=question, answer=answer, stateful=stateful
-        )
+        return str(self.battery(agent, [question], stateful=stateful).at[0, "answer"])
+
+    def battery(
+        self,
+        agent: str,
+        questions: str | Sequence[str | BatteryQuestion] = "believability",
+        *,
+        stateful: bool = False,
+    ) -> pd.DataFrame:
+        """Interview one agent with a named battery ("believability": the five categories of
+        the Generative Agents evaluation, five questions each, templated on the agent's own
+        acquaintances and recent past) or with a list of questions.
+
+        Returns one row per question: `agent`, `time`, `category`, `question`, `answer`,
+        `memory_ids` (the memories the answer was given, best first) and `fallback` (the model
+        gave no valid answer). Stateless by default, like `interview`.
+        """
+        person = self._agent(agent)
+        self.prepare()
+        cog = self._cog()
+        if isinstance(questions, str):
+            asked = battery(questions, person, cog.now, list(self.engine.agents))
+        else:
+            asked = [q if isinstance(q, BatteryQuestion) else BatteryQuestion("question", q)
+                     for q in questions]  # fmt: skip
+        rows = []
+        for item in asked:
+            reply = ask(person, item.question, cog, stateful=stateful)
+            if self.engine.lm.failing:  # no made-up answer when the model could not be reached
+                self.engine.flush()
+                raise LMUnavailable(f"{self.lm_name} could not answer the interview")
+            said = {"time": label(cog.now), "category": item.category,
+                    "question": item.question, "answer": reply.answer,
+                    "memory_ids": reply.memory_ids, "fallback": reply.fallback}  # fmt: skip
+            cog.emit("interview", agent, stateful=stateful, **said)
+            rows.append({"agent": agent, **said})
         self.engine.flush()
-        return answer
+        return pd.DataFrame(rows, columns=BATTERY_COLUMNS)
+
+    def _agent(self, name: str) -> Agent:
+        """The agent called `name`, or a one-line error that guesses the name meant."""
+        if name in self.engine.agents:
+            return self.engine.agents[name]
+        names = list(self.engine.agents)
+        folded = {n.lower(): n for n in names}
+        near = [n for n in names if name.lower() in n.lower()] or [
+            folded[n] for n in get_close_matches(name.lower(), folded, n=1, cutoff=0.3)
+        ]
+        guess = f"did you mean {near[0]!r}? " if near else ""
+        source = str(self.source[0]) if self.source else "interview"
+        raise SimInputError(
+            source, "agent", f"no agent named {name!r}", f"{guess}the agents are {', '.join(names)}"
+        )
 
     def survey(
         self,
@@ -105,7 +153,7 @@ class Acting(SimulationBase):
         """
         names = self._names(agents)
         survey = survey_from(instrument)
-        self._prepared()
+        self.prepare()
         cog = self._cog()
         rows = []
         for name in names:

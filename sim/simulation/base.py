@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -12,6 +13,7 @@ from sim.agent import Agent
 from sim.clock import label
 from sim.engine import Engine
 from sim.engine_state import EngineSnapshot
+from sim.llm.structured import LMCallRecord
 from sim.llm.wrappers import CachingLM
 from sim.runlog import FRAME_COLUMNS, RunLog, TeeRecorder
 from sim.store.recorder import SQLiteRecorder
@@ -64,6 +66,21 @@ class SimulationBase:
         self.status = "ready"
         engine.recorder = TeeRecorder(*([recorder] if recorder else []), log)
         engine.checkpoint_every = checkpoint_every if recorder else 0
+        engine.lm.sink = self._with_heartbeat(engine.lm.sink)
+
+    def _with_heartbeat(
+        self, sink: Callable[[LMCallRecord], None] | None
+    ) -> Callable[[LMCallRecord], None]:
+        """Every LM call is a sign of life: preparing a town writes no tick for minutes, and the
+        recorder keeps the run's heartbeat fresh meanwhile (it decides how often to write)."""
+
+        def beat(call: LMCallRecord) -> None:
+            if sink is not None:
+                sink(call)
+            if self.recorder is not None:
+                self.recorder.beat()
+
+        return beat
 
     # Running ----------------------------------------------------------------------------
     @property
@@ -101,11 +118,18 @@ class SimulationBase:
         """LM totals so far: calls, ok, invalid, fallbacks, cached, tokens."""
         return self.engine.lm.stats.to_json()
 
-    def _prepared(self) -> None:
-        """Rate seed memories once, and keep that moment as the state `reset` returns to."""
+    def prepare(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Rate the agents' seed memories now (the first step does it otherwise), telling
+        `progress(done, total)` after each agent; the state right after is the one `reset`
+        returns to. An interruption leaves nothing half-prepared behind."""
         if self.engine.prepared:
             return
-        self.engine.prepare()
+        self._mid_tick = True  # a stop in here must not checkpoint a half-rated town
+        self.engine.prepare(progress)
+        # Recorded before the seed checkpoint, not inside tick 0, so that a resume from that
+        # checkpoint re-runs tick 0 to the same digest.
+        self.engine.flush()
+        self._mid_tick = False
         self._seed_state = self.engine.snapshot()
         if self.recorder is not None and self.engine.tick == 0:
             self.recorder.checkpoint(0, self._seed_state.to_json())
@@ -161,18 +185,22 @@ class SimulationBase:
         not saved: the database keeps the last whole tick, from which `resume` goes on.
         """
         self.status = status
-        if not self._mid_tick:
-            self.engine.flush()
-        summary = self.summary()
-        if self.recorder is not None:
-            if self._mid_tick:
-                self.recorder.finish(status, None, summary)
-            else:
-                self.recorder.checkpoint(self.engine.tick, self.engine.get_state())
-                self.recorder.finish(status, self.engine.digest, summary)
-            self.recorder.close()
-            self.recorder = None
-            self.engine.recorder = self.log
+        recorder = self.recorder
+        whole = not self._mid_tick and (recorder is None or recorder.failed is None)
+        try:
+            if whole:
+                self.engine.flush()
+            summary = self.summary()
+            if recorder is not None and whole:
+                recorder.checkpoint(self.engine.tick, self.engine.get_state())
+                recorder.finish(status, self.engine.digest, summary)
+            elif recorder is not None:
+                recorder.finish(status, None, summary)
+        finally:
+            if recorder is not None:
+                recorder.close()  # the lock goes, whatever the disk said
+                self.recorder = None
+                self.engine.recorder = self.log
         return summary
 
     def __enter__(self) -> Self:

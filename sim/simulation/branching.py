@@ -23,7 +23,7 @@ class Branching(SimulationBase):
     # Snapshots, forks and resets --------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """This moment, to `restore` or `reset` to later: O(agents), memory rows shared."""
-        self._prepared()
+        self.prepare()
         self.engine.flush()
         return Snapshot(
             self.engine.snapshot(),
@@ -140,12 +140,12 @@ class Branching(SimulationBase):
         within-agent design can take the same agents through a second condition cleanly.
         """
         names = self._names(agents)
-        self._prepared()
+        self.prepare()
         self.engine.flush()
         if isinstance(to, Snapshot):
             state, tag = to.engine, f"snapshot at tick {to.tick}"
         elif to == "seed":
-            assert self._seed_state is not None  # set by _prepared
+            assert self._seed_state is not None  # set by prepare
             state, tag = self._seed_state, "seed"
         else:
             raise SimInputError("reset", "to", f"unknown target {to!r}", 'use "seed" or a Snapshot')

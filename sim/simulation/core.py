@@ -13,6 +13,7 @@ from sim.embed.factory import make_embedder
 from sim.embed.protocol import Embedder
 from sim.engine import Engine
 from sim.errors import SimInputError
+from sim.llm.budget import Budget
 from sim.llm.protocol import LanguageModel
 from sim.llm.wrappers import CachingLM, ReplayLM, ResumeLM, make_lm
 from sim.persona import Persona, load_personas
@@ -20,6 +21,8 @@ from sim.record import TickRecord
 from sim.runlog import RunLog, TeeRecorder
 from sim.simulation.acting import Acting
 from sim.simulation.branching import Branching
+from sim.store.guard import damaged
+from sim.store.lock import RunLock
 from sim.store.reader import RunReader
 from sim.store.recorder import SQLiteRecorder, dumps
 from sim.store.tables import RunRow
@@ -28,6 +31,8 @@ from sim.world.map import World, load_world
 
 class Simulation(Acting, Branching):
     """A running world with its agents, LM, recorder and log. Build with `Simulation.build`."""
+
+    budget: Budget | None = None  # caps on what the run may spend, checked between ticks
 
     # Building ---------------------------------------------------------------------------
     @classmethod
@@ -63,6 +68,7 @@ class Simulation(Acting, Branching):
             else CachingLM(lm)  # type: ignore[arg-type]
         )
         assert isinstance(backend, CachingLM)
+        config = config.for_model(backend.name)
         if embedder is None:
             embedder = "hash" if spec == "fake" else "minilm"
         vectors = make_embedder(embedder) if isinstance(embedder, str) else embedder
@@ -110,10 +116,11 @@ class Simulation(Acting, Branching):
         """
         reader = RunReader(run_db)
         try:
-            run = reader.run
-            found = reader.checkpoint_at(at)
-            seed_found = reader.checkpoint_at(0)
-            personas = [Persona.model_validate(p) for p in reader.personas()]
+            with damaged(Path(run_db)):
+                run = reader.run
+                found = reader.checkpoint_at(at)
+                seed_found = reader.checkpoint_at(0)
+                personas = [Persona.model_validate(p) for p in reader.personas()]
         finally:
             reader.close()
         if found is None:
@@ -136,10 +143,11 @@ class Simulation(Acting, Branching):
             world, personas, backend, make_embedder(run.embedder), seed=run.seed, config=config
         )
         seed_state = None
-        if seed_found is not None:
-            engine.set_state(seed_found[1])
-            seed_state = engine.snapshot()
-        engine.set_state(state)
+        with damaged(Path(run_db)):  # a checkpoint that lost a key is a damaged file
+            if seed_found is not None:
+                engine.set_state(seed_found[1])
+                seed_state = engine.snapshot()
+            engine.set_state(state)
         recorder = None
         if record:
             if tick != run.ticks:
@@ -177,16 +185,40 @@ class Simulation(Acting, Branching):
         then records on into the same database with the live model (the run's own by default).
         `target_ticks` says how far the run was meant to go.
         """
+        RunReader(run_db).close()  # a run file, or one line saying what it is instead
+        lock = RunLock.acquire(run_db)  # before reading what a live writer may still append
+        try:
+            sim = cls._replayed(Path(run_db), lm, base_url, api_key)
+            sim.recorder, sim.db = SQLiteRecorder.resume(run_db, lock), Path(run_db)
+        except BaseException:
+            lock.release()
+            raise
+        sim.recorder.set_target(sim.target_ticks)
+        sim.checkpoint_every = sim.engine.checkpoint_every = checkpoint_every
+        sim.engine.recorder = TeeRecorder(sim.recorder, sim.log)
+        return sim
+
+    @classmethod
+    def _replayed(
+        cls,
+        run_db: Path,
+        lm: str | LanguageModel | None,
+        base_url: str | None,
+        api_key: str | None,
+    ) -> Simulation:
+        """The run at its last stored tick: its last checkpoint, then the ticks after it again
+        from their recorded answers, checked against the stored digest; nothing is written."""
         reader = RunReader(run_db)
         try:
-            run, found = reader.run, reader.checkpoint()
-            if found is None:
-                raise SimInputError(
-                    str(run_db), "checkpoint", "the run stopped before its first checkpoint",
-                    "start it again: nothing after tick 0 was saved",
-                )  # fmt: skip
-            recorded = ReplayLM(reader.recorded_answers(since_tick=found[0]), name=run.lm)
-            stored = reader.tick_digest(run.ticks - 1) if run.ticks > found[0] else None
+            with damaged(run_db):
+                run, found = reader.run, reader.checkpoint()
+                if found is None:
+                    raise SimInputError(
+                        str(run_db), "checkpoint", "the run stopped before its first checkpoint",
+                        "start it again: nothing after tick 0 was saved",
+                    )  # fmt: skip
+                recorded = ReplayLM(reader.recorded_answers(since_tick=found[0]), name=run.lm)
+                stored = reader.tick_digest(run.ticks - 1) if run.ticks > found[0] else None
         finally:
             reader.close()
         live = (
@@ -202,17 +234,19 @@ class Simulation(Acting, Branching):
                 f"re-running ticks {found[0]}..{run.ticks - 1} did not reproduce the stored run",
                 "resume with the same code version and settings the run was recorded with",
             )  # fmt: skip
-        sim.recorder, sim.db = SQLiteRecorder.resume(run_db), Path(run_db)
-        sim.recorder.set_target(run.target_ticks)
-        sim.checkpoint_every = sim.engine.checkpoint_every = checkpoint_every
-        sim.engine.recorder = TeeRecorder(sim.recorder, sim.log)
         sim.target_ticks = run.target_ticks
         return sim
 
     def step(self) -> TickRecord:
-        """Advance one tick and return what happened in it."""
+        """Advance one tick and return what happened in it.
+
+        Once the run has spent its `budget`, BudgetExceeded is raised before the tick begins, so
+        the run stops whole and can go on later with a higher cap.
+        """
+        if self.budget is not None and (over := self.budget.exceeded(self.lm_stats)):
+            raise over
         self._mid_tick = True
-        self._prepared()
+        self.prepare()
         self.status = "running"
         record = self.engine.step()
         self._mid_tick = False
@@ -225,22 +259,34 @@ class Simulation(Acting, Branching):
         ticks: int | None = None,
         until: str | int | None = None,
         progress: bool | Callable[[Simulation], None] = False,
+        max_tokens: int | None = None,
+        max_cost: float | None = None,
+        price: tuple[float, float] | None = None,
     ) -> Simulation:
         """Run for game `hours`, a number of `ticks`, or `until` a game time ("day 2 08:00").
 
         `progress=True` shows a bar (game time, ticks/s, LM calls, tokens); a function is called
-        after every tick instead, for callers that draw their own.
+        after every tick instead, for callers that draw their own. `max_tokens` and `max_cost`
+        (USD, at `price` per million prompt and completion tokens, or the model's list price)
+        cap what the whole run may have spent: past a cap, BudgetExceeded stops it between ticks.
         """
         total = self.ticks_for(hours, ticks, until)
-        if progress is True:
-            from sim.progress import run_with_progress
+        capped = max_tokens is not None or max_cost is not None
+        before = self.budget
+        if capped:
+            self.budget = Budget.for_lm(self.lm_name, max_tokens, max_cost, price)
+        try:
+            if progress is True:
+                from sim.progress import run_with_progress
 
-            run_with_progress(self, total)
-        else:
-            for _ in range(total):
-                self.step()
-                if callable(progress):
-                    progress(self)
+                run_with_progress(self, total)
+            else:
+                for _ in range(total):
+                    self.step()
+                    if callable(progress):
+                        progress(self)
+        finally:
+            self.budget = before
         self.status = "ready"
         return self
 

@@ -65,10 +65,20 @@ def _target_ticks(engine: Engine) -> None:
             )
 
 
+def _heartbeat(engine: Engine) -> None:
+    """Version 4: the writer's pid and heartbeat, so a run that died says so."""
+    with engine.begin() as conn:
+        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(run)")}
+        if "heartbeat" not in columns:
+            conn.exec_driver_sql("ALTER TABLE run ADD COLUMN heartbeat FLOAT NOT NULL DEFAULT 0")
+            conn.exec_driver_sql("ALTER TABLE run ADD COLUMN writer_pid INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Engine], None]]] = [
     ("create tables", _create_tables),
     ("memory generations and fork parents", _memory_generations),
     ("target ticks", _target_ticks),
+    ("heartbeat", _heartbeat),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -6,15 +6,19 @@ Opens the file read-only, so inspecting a run (even one still being written) nev
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, col, select
 
 from sim.errors import SimInputError
 from sim.llm.protocol import LMResponse
+from sim.store.guard import DAMAGED_FIX, sqlite_message
+from sim.store.lock import holder
 from sim.store.migrations import SCHEMA_VERSION, migrate
 from sim.store.recorder import sqlite_engine
 from sim.store.tables import (
@@ -32,13 +36,31 @@ from sim.store.tables import (
 from sim.types import JSON
 
 _FINISH = {"truncated": "length", "error": "error"}
+STALE_AFTER_S = 120.0  # a heartbeat this old means a dead writer, when its lock cannot be read
 
 
-def upgrade(path: Path) -> None:
+@dataclass(frozen=True)
+class Liveness:
+    """Whether a run's writer is alive: its pid while it writes, its last heartbeat once gone."""
+
+    status: str  # the recorded status, or "stopped" for a `running` run whose writer is gone
+    writer_pid: int | None  # the process writing it now
+    heartbeat: float  # wall time (Unix s) of the last sign of life; 0 when none was recorded
+
+
+def upgrade(path: Path, version: int) -> None:
     """Bring a run recorded by an older sim to the current schema (migrations only add)."""
     engine = sqlite_engine(path)
     try:
         migrate(engine)
+    except DatabaseError as exc:
+        raise SimInputError(
+            str(path),
+            "schema_version",
+            f"the run was recorded with schema version {version} and cannot be upgraded to "
+            f"{SCHEMA_VERSION} here ({sqlite_message(exc)})",
+            "copy it somewhere writable and open the copy",
+        ) from None
     finally:
         engine.dispose()
 
@@ -56,17 +78,28 @@ class RunReader:
         try:
             with Session(self.engine) as s:
                 version = s.exec(select(func.max(SchemaVersionRow.version))).one()
-            if version is not None and version < SCHEMA_VERSION:
-                upgrade(self.path)
-                version = SCHEMA_VERSION
+            if version is None or version > SCHEMA_VERSION:  # read nothing it may lay out anew
+                raise SimInputError(
+                    str(self.path),
+                    "schema_version",
+                    f"schema version {version} is not one this sim reads",
+                    "upgrade sim to read runs made by a newer version",
+                )
+            if version < SCHEMA_VERSION:
+                upgrade(self.path, version)
             with Session(self.engine) as s:
                 self._run = s.exec(select(RunRow)).one_or_none()
-        except (OperationalError, DatabaseError) as exc:
+        except DatabaseError as exc:
+            self.engine.dispose()
+            message = sqlite_message(exc)
+            damaged = "malformed" in message  # a run file whose pages were overwritten
             raise SimInputError(
                 str(self.path),
                 "",
-                f"not a sim run database ({str(exc.orig).splitlines()[0]})",
-                "pass the --db file a `sim run` wrote",
+                f"the run database is damaged: {message}"
+                if damaged
+                else f"not a sim run database ({message})",
+                DAMAGED_FIX if damaged else "pass the --db file a `sim run` wrote",
             ) from None
         if self._run is None:
             raise SimInputError(
@@ -74,13 +107,6 @@ class RunReader:
                 "run",
                 "the database holds no run",
                 "record one with `sim run WORLD --db PATH`",
-            )
-        if version is None or version > SCHEMA_VERSION:
-            raise SimInputError(
-                str(self.path),
-                "schema_version",
-                f"schema version {version} is not one this sim reads",
-                "upgrade sim to read runs made by a newer version",
             )
 
     def _session(self) -> Session:
@@ -90,6 +116,18 @@ class RunReader:
     def run(self) -> RunRow:
         """The run row as it was when the reader opened."""
         return self._run  # type: ignore[return-value]
+
+    def liveness(self) -> Liveness:
+        """The run's true status: a `running` run nobody holds any more has `stopped`."""
+        run = self.run
+        if run.status != "running":
+            return Liveness(run.status, None, run.heartbeat)
+        try:
+            pid = holder(self.path)
+        except OSError:  # the lock cannot be read: go by how old the heartbeat is
+            fresh = time.time() - run.heartbeat < STALE_AFTER_S
+            return Liveness("running" if fresh else "stopped", None, run.heartbeat)
+        return Liveness("stopped" if pid is None else "running", pid, run.heartbeat)
 
     def personas(self) -> list[JSON]:
         """The personas the run started with."""
@@ -111,6 +149,11 @@ class RunReader:
                 select(CheckpointRow).order_by(col(CheckpointRow.tick).desc()).limit(1)
             ).first()
         return (row.tick, json.loads(row.state_json)) if row else None
+
+    def checkpointed(self) -> bool:
+        """Whether any state was saved yet (a run killed while preparing has none)."""
+        with self._session() as s:
+            return s.exec(select(CheckpointRow.tick).limit(1)).first() is not None
 
     def tick_digest(self, tick: int) -> str | None:
         """The running digest recorded with `tick`, if that tick was stored."""

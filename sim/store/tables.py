@@ -31,6 +31,8 @@ class RunRow(SQLModel, table=True):
     parent: str = ""  # the run this one was forked from ("" for a run built from files)
     fork_tick: int = 0  # the parent's tick at the fork; this file holds the parent's past
     target_ticks: int = 0  # the tick `sim run` was asked to reach (0: not said)
+    heartbeat: float = 0.0  # wall time (Unix s) of the writer's last sign of life; metadata only
+    writer_pid: int = 0  # the process that last wrote the run
 
 
 class TickRow(SQLModel, table=True):

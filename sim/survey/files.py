@@ -8,15 +8,13 @@ so error paths read `questions[2].points` instead of pydantic's `questions.2.lik
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.errors import SimInputError
 from sim.survey.instruments import INSTRUMENTS, Question, Survey
-from sim.world.files import check_model, field_path, read_yaml, shown
+from sim.world.files import check_model, read_yaml, shown
 
 _TOP = ("name", "questions")
 _EXAMPLE = "e.g. `- {kind: likert, question: 'I feel safe here.'}`"
@@ -26,15 +24,7 @@ def load_survey(path: str | Path) -> Survey:
     """Read and validate a survey file; the first mistake is raised as one line."""
     path = Path(path)
     source = shown(path)
-    data = read_yaml(path)
-    duplicate = _first_duplicate_key(
-        yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    )
-    if duplicate is not None:
-        where, key = duplicate
-        raise SimInputError(
-            source, where, f"key {key!r} appears twice", "keep one; YAML would drop the other"
-        )
+    data = read_yaml(path)  # refuses duplicate keys, oversized files and hostile values
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise SimInputError(
@@ -96,23 +86,3 @@ def _question(item: Any, source: str, where: str) -> Question:
         raise problems[0]
     assert found is not None  # no problems means the model validated
     return found
-
-
-def _first_duplicate_key(node: yaml.Node | None) -> tuple[str, str] | None:
-    """(field path, key) of the first mapping key written twice: PyYAML keeps the last silently."""
-    return next(_duplicates(node, ()), None)
-
-
-def _duplicates(node: yaml.Node | None, loc: tuple[int | str, ...]) -> Iterator[tuple[str, str]]:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
-                continue
-            if key.value in seen:
-                yield field_path((*loc, key.value)), key.value
-            seen.add(key.value)
-            yield from _duplicates(value, (*loc, key.value))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, value in enumerate(node.value):
-            yield from _duplicates(value, (*loc, i))

@@ -7,68 +7,35 @@ SimInputErrors (`sim validate` prints them all); loaders raise the first with `r
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import re
 import typing
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from sim.clock import DAY, parse_time_of_day
 from sim.errors import SimInputError
+from sim.yamlsafe import field_path, read_yaml, shown
 
 M = TypeVar("M", bound=BaseModel)
-# The C loader when PyYAML was built with libyaml: generated sets have thousands of files.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ALL_CHOICES = 30  # longer lists give the nearest choices, not all of them
 _HHMM = re.compile(r"^\d{1,2}:\d{2}$")
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def shown(path: Path) -> str:
-    """The path as the user would type it: relative to the working directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse one YAML file; a missing file or a syntax error becomes a SimInputError."""
-    source = shown(path)
-    if not path.is_file():
-        raise SimInputError(source, "", "file not found", "check the path; run from the repo root")
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        problem = f"YAML syntax error: {exc.problem or exc.context}"
-        raise SimInputError(
-            source,
-            f"line {line}",
-            problem,
-            "check indentation and quote text that contains ':' or '#'",
-        ) from None
-    except (yaml.YAMLError, UnicodeDecodeError, OSError, RecursionError) as exc:
-        problem = f"cannot read YAML: {exc}".replace("\n", " ")
-        raise SimInputError(source, "", problem, "save it as UTF-8 text in YAML format") from None
-
-
-def field_path(loc: tuple[int | str, ...], prefix: str = "") -> str:
-    """Render a pydantic location as `areas[1].arenas[0].at` (dict keys as `legend['x']`)."""
-    out = prefix
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _IDENT.match(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{part!r}]"
-    return out
+__all__ = [
+    "arena_problem",
+    "check_model",
+    "field_path",
+    "parse_hhmm",
+    "raise_first",
+    "read_yaml",
+    "shown",
+    "suggest",
+    "validate",
+]
 
 
 def validate(model: type[M], data: Any, source: str, prefix: str = "") -> M:
@@ -105,10 +72,56 @@ def raise_first(problems: list[SimInputError]) -> None:
 
 
 def parse_hhmm(text: str) -> int:
-    """Seconds of day for a plain "HH:MM" (no day prefix); ValueError explains a bad value."""
+    """Seconds of day for a plain "HH:MM" or "H:MM" (no day prefix); ValueError explains why not."""
     if not _HHMM.match(text.strip()):
         raise ValueError(f"expected a time like '07:30', got {text!r}")
+    hours, minutes = (int(part) for part in text.split(":"))
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{text!r} is not a time of day: use 00:00 to 23:59")
     return parse_time_of_day(text) % DAY
+
+
+def suggest(value: str, options: Sequence[str]) -> str:
+    """The fix for `value` that is not one of `options`: the close ones, else all or the nearest."""
+    if not options:
+        return "there is nothing to choose from"
+    by_lower = {o.lower(): o for o in options}
+    close = difflib.get_close_matches(value.lower(), list(by_lower), n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(repr(by_lower[c]) for c in close) + "?"
+    if len(options) <= _ALL_CHOICES:
+        return "use one of: " + ", ".join(options)
+
+    def likeness(option: str) -> float:
+        return difflib.SequenceMatcher(None, value.lower(), option.lower()).ratio()
+
+    nearest = sorted(options, key=likeness, reverse=True)[:10]
+    return f"use one of the {len(options)} choices; the nearest are: " + ", ".join(nearest)
+
+
+def arena_problem(
+    value: str, arenas: Sequence[str], where: str, also: Sequence[str] = ()
+) -> tuple[str, str]:
+    """(problem, fix) for `value` where an 'Area:Arena' path (or one of `also`) is needed.
+
+    The common slips get their own words: an area named instead of one of its arenas, and an
+    arena named without its area.
+    """
+    inside = [p for p in arenas if p.split(":", 1)[0] == value]
+    if inside:
+        return (
+            f"{value!r} is an area, but an arena inside it is needed, written 'Area:Arena'",
+            "use one of: " + ", ".join(inside),
+        )
+    named = [p for p in arenas if p.split(":", 1)[-1] == value]
+    if named:
+        return (
+            f"{value!r} is an arena name without its area",
+            "write it as " + " or ".join(repr(p) for p in named),
+        )
+    others = ", ".join(also) + " or " if also else ""
+    problem = f"{value!r} is not {others}an 'Area:Arena' declared in {where}"
+    return problem, suggest(value, [*also, *arenas])
 
 
 def _to_input_error(

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import networkx as nx
 
 from sim.errors import SimInputError
+from sim.limits import MAX_GRID_SIDE
 from sim.types import Tile
-from sim.world.spec import TILE_KINDS, WorldSpec
+from sim.world.files import arena_problem
+from sim.world.spec import TILE_KINDS, AreaSpec, WorldSpec
 
 # Order in which a wall-mounted object looks for the tile an agent stands on to use it.
 NEIGHBOURS: tuple[Tile, ...] = ((0, 1), (0, -1), (-1, 0), (1, 0))
@@ -73,6 +75,23 @@ def build_layout(spec: WorldSpec, source: str) -> tuple[Layout | None, list[SimI
     return layout, problems
 
 
+def check_map(
+    legend: dict[str, str] | None, grid: str | None, areas: list[AreaSpec] | None, source: str
+) -> list[SimInputError]:
+    """The map's problems when other world.yaml fields are wrong: whatever parsed is checked.
+
+    A misspelt `tick_seconds` must not hide a ragged grid row, so `sim validate` checks the
+    grid whenever `legend` and `grid` parsed, and the tiles whenever `areas` did too.
+    """
+    if legend is None or grid is None:
+        return []
+    if not areas:  # none declared, or not readable: only the grid itself can be checked
+        problems: list[SimInputError] = []
+        _rows(WorldSpec.model_construct(legend=legend, grid=grid), source, problems)
+        return problems
+    return build_layout(WorldSpec.model_construct(legend=legend, grid=grid, areas=areas), source)[1]
+
+
 def _arenas(spec: WorldSpec) -> list[tuple[str, str]]:
     """(field, "Area:Arena") for every declared arena, in file order."""
     return [
@@ -125,13 +144,8 @@ def _check_legend(
                 )
             )
         elif value not in TILE_KINDS and value not in declared:
-            options = ", ".join([*TILE_KINDS, *declared])
-            problem = (
-                f"{value!r} is not a declared arena"
-                if ":" in value
-                else f"{value!r} is not a tile kind or an 'Area:Arena' path"
-            )
-            problems.append(SimInputError(source, field, problem, f"use one of: {options}"))
+            problem, fix = arena_problem(value, declared, "`areas`", also=TILE_KINDS)
+            problems.append(SimInputError(source, field, problem, fix))
     return len(problems) == before
 
 
@@ -149,6 +163,18 @@ def _rows(spec: WorldSpec, source: str, problems: list[SimInputError]) -> tuple[
     if not lines:
         problems.append(
             SimInputError(source, "grid", "grid is empty", "draw the map, one row per line")
+        )
+        return None
+    widest = max(len(row) for row in lines)
+    if len(lines) > MAX_GRID_SIDE or widest > MAX_GRID_SIDE:
+        problems.append(
+            SimInputError(
+                source,
+                "grid",
+                f"the grid is {widest}x{len(lines)} tiles; the most is "
+                f"{MAX_GRID_SIDE}x{MAX_GRID_SIDE}",
+                "draw a smaller map: one tile is about a metre, so 300 tiles is a small town",
+            )
         )
         return None
     before = len(problems)

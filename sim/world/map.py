@@ -19,11 +19,15 @@ from sim.clock import DAY
 from sim.errors import SimInputError
 from sim.types import JSON, GameSeconds, Tile
 from sim.world.files import check_model, parse_hhmm, raise_first, read_yaml, shown
-from sim.world.layout import Layout, build_layout
+from sim.world.layout import Layout, build_layout, check_map
 from sim.world.spec import AreaSpec, WorldSpec, parse_open
 
 WORLD_FILE = "world.yaml"
-_AREAS = TypeAdapter(list[AreaSpec])
+_MAP_FIELDS = (
+    ("legend", TypeAdapter(dict[str, str])),
+    ("grid", TypeAdapter(str)),
+    ("areas", TypeAdapter(list[AreaSpec])),
+)
 
 
 class NoPath(ValueError):
@@ -64,6 +68,7 @@ class WorldObject:
     use_tile: Tile
     description: str
     default_state: str
+    uses: tuple[str, ...]  # what a plan step can do with it
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,9 @@ class World:
                 )
                 for key, obj in zip(keys, arena.objects, strict=True):
                     tile, use = layout.placements[key]
+                    uses = tuple(obj.uses) or (f"use the {obj.name}",)
                     objects[key] = WorldObject(
-                        key, obj.name, path, tile, use, obj.description, obj.state
+                        key, obj.name, path, tile, use, obj.description, obj.state, uses
                     )
         self.areas: MappingProxyType[str, AreaInfo] = MappingProxyType(areas)
         self.arenas: MappingProxyType[str, ArenaInfo] = MappingProxyType(arenas)
@@ -230,15 +236,41 @@ def check_world(path: str | Path) -> WorldCheck:
     except SimInputError as exc:
         return WorldCheck(file, None, None, None, [exc])
     spec, problems = check_model(WorldSpec, data, source)
-    if spec is None:
-        try:
-            areas = _AREAS.validate_python(data.get("areas") if isinstance(data, dict) else None)
-        except ValidationError:
-            return WorldCheck(file, None, None, None, problems)
-        return WorldCheck(file, None, None, Places.of(areas, file), problems)
-    layout, problems = build_layout(spec, source)
-    world = World(spec, layout, file) if layout is not None else None
+    raw = data if isinstance(data, dict) else {}
+    problems += _check_persona_path(raw.get("personas"), file, source)
+    if spec is None:  # still check whatever parsed, so one pass finds every mistake
+        legend, grid, areas = (_parsed(adapter, raw.get(key)) for key, adapter in _MAP_FIELDS)
+        problems += check_map(legend, grid, areas, source)  # type: ignore[arg-type]
+        places = Places.of(areas, file) if areas is not None else None  # type: ignore[arg-type]
+        return WorldCheck(file, None, None, places, problems)
+    layout, found = build_layout(spec, source)
+    problems += found
+    world = World(spec, layout, file) if layout is not None and not problems else None
     return WorldCheck(file, spec, world, Places.of(spec.areas, file), problems)
+
+
+def _parsed(adapter: TypeAdapter[Any], value: Any) -> Any:
+    """`value` validated by `adapter`, or None when it is wrong (its error is already listed)."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _check_persona_path(declared: Any, file: Path, source: str) -> list[SimInputError]:
+    """A `personas:` path that does not exist, said relative to world.yaml as it is read."""
+    if not isinstance(declared, str) or not declared:
+        return []
+    target = file.parent / declared
+    try:
+        found = target.exists()
+    except (OSError, ValueError):
+        found = False
+    if found:
+        return []
+    problem = f"{declared!r} does not exist (read relative to world.yaml, it is {shown(target)})"
+    fix = "correct the path from the folder of world.yaml, or remove `personas:`"
+    return [SimInputError(source, "personas", problem, fix)]
 
 
 def load_world(path: str | Path) -> World:

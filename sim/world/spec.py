@@ -6,10 +6,13 @@ placement) live in `sim.world.layout`, which reports them with the same field pa
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from sim.limits import MAX_NAME_CHARS
 from sim.world.files import parse_hhmm
 
 AreaKind = Literal[
@@ -26,12 +29,28 @@ AreaKind = Literal[
     "other",
 ]
 TILE_KINDS = ("wall", "floor", "void")
+_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
+_UNPRINTABLE = ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn")  # controls, bidi marks, unassigned
+
+
+def clean_name(text: str) -> str:
+    """NFKC form without zero-width characters: names that look alike are the same name.
+
+    Without it a zero-width space, or a full-width letter, would make a second "Maya Torres".
+    """
+    return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
 
 
 def _check_name(text: str) -> str:
     """Names become parts of "Area:Arena:object" keys, so they cannot hold ':' or be blank."""
+    text = clean_name(text)
+    odd = next((c for c in text if unicodedata.category(c) in _UNPRINTABLE), None)
+    if odd is not None:
+        raise ValueError(f"{text!r} holds the invisible or control character U+{ord(odd):04X}")
     if not text.strip():
         raise ValueError("name is blank")
+    if len(text) > MAX_NAME_CHARS:
+        raise ValueError(f"name is {len(text)} characters long; the most is {MAX_NAME_CHARS}")
     if ":" in text:
         raise ValueError(f"{text!r} contains ':', which separates Area:Arena:object")
     if text != text.strip():
@@ -39,9 +58,14 @@ def _check_name(text: str) -> str:
     return text
 
 
-def _check_hhmm(text: str) -> str:
-    parse_hhmm(text)
-    return text
+def _time_of_day(value: object) -> str:
+    """A time as canonical "HH:MM" text ("9:00" becomes "09:00"), or a ValueError saying how."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(
+            f"expected a time like '07:30', got {value!r}; write it in quotes, e.g. \"22:00\""
+        )
+    seconds = parse_hhmm(value)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def _check_open(text: str) -> str:
@@ -61,7 +85,8 @@ def parse_open(text: str) -> tuple[int, int]:
 
 
 Name = Annotated[str, AfterValidator(_check_name)]
-TimeOfDay = Annotated[str, AfterValidator(_check_hhmm)]
+PlaceRef = Annotated[str, AfterValidator(clean_name)]  # compared with names as they are
+TimeOfDay = Annotated[str, BeforeValidator(_time_of_day)]
 OpenHours = Annotated[str, AfterValidator(_check_open)]
 
 
@@ -76,6 +101,12 @@ class ObjectSpec(_Strict):
     at: tuple[int, int] = Field(description="its tile as [x, y], counted from 0 at the top left")
     description: str = Field("", description="a short phrase describing it")
     state: str = Field("idle", description="its state text at the start, e.g. 'idle'")
+    uses: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=list,
+        max_length=8,
+        description="what people do with it, as short phrases, e.g. ['make coffee', "
+        "'clean the machine']; a plan step is one of these (default: 'use the <name>')",
+    )
 
 
 class ArenaSpec(_Strict):
@@ -123,7 +154,7 @@ class WorldSpec(_Strict):
     personas: str | None = Field(
         None, description="the default persona set, relative to world.yaml"
     )
-    legend: dict[str, str] = Field(
+    legend: dict[str, PlaceRef] = Field(
         description="a mapping of one character to wall, floor, void or 'Area:Arena'"
     )
     grid: str = Field(description="a multi-line string (use `grid: |`) of equal-length rows")

@@ -228,6 +228,7 @@ def test_retrieval_weights_are_recorded_and_validated(
         "relevance": 3.0,
         "decay": 0.995,
         "top_k": 7,
+        "about": 1.5,  # the default bonus for memories about a person a query names
     }
     err = sim_error(
         monkeypatch,

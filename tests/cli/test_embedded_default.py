@@ -43,8 +43,10 @@ def test_default_models_run_a_few_ticks(tmp_path: Path) -> None:
     assert reader.run.lm == "smollm2-135m-instruct-q4_1"
     assert reader.run.embedder == "all-MiniLM-L6-v2"
     stats = reader.lm_stats()
-    assert stats["ok"] >= 6  # 4 ratings, a day plan and its first steps
-    assert set(stats["by_purpose"]) >= {"rate_importance", "plan_day", "decompose"}
+    assert stats["ok"] >= 2  # a day plan and its first steps
+    # The small model's importance ratings come from the anchored scale, with no LM call.
+    assert set(stats["by_purpose"]) >= {"plan_day", "decompose"}
+    assert "rate_importance" not in stats["by_purpose"]
     kinds = reader.memory_counts()["Maya Torres"]
     assert kinds["observation"] == 4 and kinds["plan"] >= 2
     assert reader.run.status == "finished"

@@ -46,6 +46,13 @@ def stored_ticks(db: Path) -> int:
     return int(row[0]) if row else 0
 
 
+def crash(sim: Simulation) -> None:
+    """What a killed process leaves behind: the file as last committed, and no lock held."""
+    assert sim.recorder is not None and sim.recorder.engine is not None
+    sim.recorder.engine.dispose()
+    sim.recorder.lock.release()
+
+
 def signal_after(db: Path, ticks: int, total: int, sig: signal.Signals) -> subprocess.Popen[bytes]:
     """Start `sim run` writing `db`, and send `sig` once `ticks` ticks are stored."""
     proc = subprocess.Popen(
@@ -87,10 +94,26 @@ def test_resume_in_process_matches_the_uninterrupted_run(willow: World, tmp_path
     crashed = Simulation.build(willow, lm="fake", seed=4, db=db, checkpoint_every=100)
     assert crashed.recorder is not None
     crashed.recorder.set_target(330)
-    crashed.run(ticks=250)  # never closed: as if the process died after tick 249
+    crashed.run(ticks=250)
+    crash(crashed)  # never closed: as if the process died after tick 249
     resumed = Simulation.resume(db)
     assert resumed.tick == 250 and resumed.target_ticks == 330
     resumed.run(ticks=resumed.target_ticks - resumed.tick)
+    assert resumed.digest == whole.digest
+    resumed.close()
+
+
+def test_a_run_killed_before_its_second_checkpoint_resumes_from_the_seed_checkpoint(
+    willow: World, tmp_path: Path
+) -> None:
+    whole = Simulation.build(willow, lm="fake", seed=9).run(ticks=140)
+    db = tmp_path / "early.db"
+    crashed = Simulation.build(willow, lm="fake", seed=9, db=db, checkpoint_every=360)
+    crashed.run(ticks=128)  # only the tick-0 checkpoint, taken right after the seed ratings
+    crash(crashed)
+    resumed = Simulation.resume(db)
+    assert resumed.tick == 128
+    resumed.run(ticks=12)
     assert resumed.digest == whole.digest
     resumed.close()
 
@@ -99,6 +122,7 @@ def test_resume_refuses_a_run_that_does_not_reproduce(willow: World, tmp_path: P
     db = tmp_path / "r.db"
     crashed = Simulation.build(willow, lm="fake", seed=4, db=db, checkpoint_every=100)
     crashed.run(ticks=150)
+    crash(crashed)
     with sqlite3.connect(db) as con:  # the recording no longer matches what the code does
         con.execute("UPDATE tick SET digest = 'x' WHERE tick = 149")
     with pytest.raises(SimInputError, match="did not reproduce"):

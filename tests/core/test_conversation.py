@@ -54,8 +54,7 @@ def test_scripted_two_person_conversation(willow: World, willow_people: list[Per
                     "steps": [
                         {
                             "minutes": "15",
-                            "action": "plan extra baking",
-                            "object": "none",
+                            "action": "free time",
                             "emoji": "🍳",
                         }
                     ]
@@ -81,7 +80,9 @@ def test_scripted_two_person_conversation(willow: World, willow_people: list[Per
     assert all(r.subjects == ("Eleanor Hale",) for r in dialogue)
     assert any("bake extra buns" in r.text for r in maya.memory.records if r.kind == "plan")
     assert not any(r.kind == "plan" for r in eleanor.memory.records)  # "nothing" intended
-    assert maya.schedule.steps[0].action == "plan extra baking"  # re-planned after the talk
+    # Re-planned after the talk, with the intention as the news the steps must fit.
+    assert "bake extra buns" in lm.requests[-1].messages[1].content
+    assert maya.schedule.steps[0].action == "free time"
     assert maya.chat_after["Eleanor Hale"] == until + 120 * 60
     assert eleanor.chat_after["Maya Torres"] == until + 120 * 60
 

@@ -78,13 +78,8 @@ def test_plan_day_and_decompose_with_scripted_model(
     }
     steps = {
         "steps": [
-            {
-                "minutes": "15",
-                "action": "pull espresso shots",
-                "object": "espresso machine",
-                "emoji": "☕",
-            },
-            {"minutes": "10", "action": "take payment", "object": "cash register", "emoji": "🙂"},
+            {"minutes": "15", "action": "count the till (cash register)", "emoji": "🙂"},
+            {"minutes": "10", "action": "serve the morning rush", "emoji": "☕"},
         ]
     }
     lm = ScriptedLM([json.dumps(changes), json.dumps(steps)])
@@ -106,8 +101,13 @@ def test_plan_day_and_decompose_with_scripted_model(
     assert blocks[-1].end == maya.sleep
     decompose(maya, willow, cog)
     got = maya.schedule.steps
-    assert [s.action for s in got] == ["pull espresso shots", "take payment"]
-    assert got[0].object == "Juniper Cafe:Counter:espresso machine"
+    # Steps are chosen among the block's activity and the place's object uses like it.
+    offered = lm.requests[1].schema["$defs"]["PlanStep"]["properties"]["action"]["enum"]
+    assert offered[0] == "serve the morning rush"
+    assert "restock the pastry case (pastry case)" in offered
+    assert not any("bed" in option for option in offered)
+    assert [s.action for s in got] == ["count the till", "serve the morning rush"]
+    assert got[0].object == "Juniper Cafe:Counter:cash register" and got[1].object is None
     assert got[-1].end == 8 * HOUR  # stretched to the one-hour horizon
     plans = [r for r in maya.memory.records if r.kind == "plan"]
     assert len(plans) == 2 and "serve the morning rush" in plans[0].text

@@ -114,3 +114,19 @@ def test_stream_is_append_only_and_round_trips() -> None:
     assert np.allclose(copy.vectors, s.vectors)
     with pytest.raises(ValueError, match="evidence"):
         s.add([NewMemory("reflection", "bad", 5, evidence=(99,))], 180)
+
+
+def test_a_memory_about_the_person_asked_about_outranks_fresher_unrelated_ones() -> None:
+    s = MemoryStream(HashEmbedder())
+    s.add([NewMemory("observation", "I taught her in year four", 3, subjects=("Maya Torres",))], 0)
+    s.add([NewMemory("observation", "Maya's cafe is the heart of the lane", 3)], 0)
+    for hour in range(1, 9):
+        s.add([NewMemory("observation", f"the kettle is on, hour {hour}", 2)], hour * HOUR)
+    now = 9 * HOUR
+    found = retrieve(s, "Who is Maya Torres?", now, RetrievalConfig(top_k=3), refresh=False)
+    top = [m.record.text for m in found[:2]]
+    assert set(top) == {"I taught her in year four", "Maya's cafe is the heart of the lane"}
+    assert all(m.about == 1.0 for m in found[:2]) and found[2].about == 0.0
+    assert found[0].to_json()["about"] == 1.0  # the retrieval log says why it was chosen
+    without = retrieve(s, "Who is Maya Torres?", now, RetrievalConfig(about=0), refresh=False)
+    assert without[0].record.text.startswith("the kettle")  # recency alone would bury them

@@ -190,22 +190,50 @@ def _ask_yes(lm: StructuredLM) -> _Yes:
     )
 
 
-def test_an_outage_stops_after_calls_that_all_failed_in_a_row() -> None:
-    backend = _Flaky()
-    lm = StructuredLM(backend, outage_after=3)
-    assert _ask_yes(lm).answer == "no"  # one failed call falls back, as before
-    assert _ask_yes(lm).answer == "no"
-    with pytest.raises(LMUnavailable, match="3 calls in a row"):
-        _ask_yes(lm)
+def test_an_outage_stops_after_five_attempts_in_a_row_failed() -> None:
+    lm = StructuredLM(_Flaky())
+    assert _ask_yes(lm).answer == "no"  # three failed attempts: one fallback, as before
+    with pytest.raises(LMUnavailable, match=r"connection refused \(5 calls in a row failed\)"):
+        _ask_yes(lm)  # the second attempt of this call is the fifth failure in a row
+    assert lm.stats.faults == {"error": 5} and lm.stats.fallbacks == 1
 
 
-def test_a_server_that_comes_back_resets_the_count() -> None:
+def test_a_server_that_comes_back_resets_the_streak() -> None:
     backend = _Flaky()
-    lm = StructuredLM(backend, outage_after=3)
-    _ask_yes(lm)
+    lm = StructuredLM(backend)
     _ask_yes(lm)
     backend.down = False
     assert _ask_yes(lm).answer == "yes" and lm.failing == 0
     backend.down = True
-    _ask_yes(lm)
-    _ask_yes(lm)  # two failures since the success: still running
+    _ask_yes(lm)  # three failures since the success: still running
+    assert lm.failing == 1
+
+
+class _EveryOther:
+    """Fails two calls of every three: never five in a row, but mostly down."""
+
+    name = "flapping"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        self.calls += 1
+        if self.calls % 3:
+            raise LMError("HTTP 503", "server_error")
+        return LMResponse(text='{"answer": "yes"}')
+
+
+def test_more_than_half_of_the_last_fifty_attempts_failing_is_an_outage() -> None:
+    lm = StructuredLM(_EveryOther())
+    with pytest.raises(LMUnavailable, match="26 of the last 50 calls failed"):
+        for _ in range(100):
+            assert _ask_yes(lm).answer == "yes"  # each call gets there on its third attempt
+    assert lm.stats.ok == 12 and lm.stats.faults == {"server_error": 26}
+
+
+def test_answers_that_are_only_wrong_are_not_an_outage() -> None:
+    lm = StructuredLM(ScriptedLM(["not json"] * 30))
+    for _ in range(10):
+        assert _ask_yes(lm).answer == "no"
+    assert lm.stats.faults == {"invalid": 30} and lm.stats.fallbacks == 10

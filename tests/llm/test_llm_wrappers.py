@@ -9,6 +9,7 @@ from sim.llm.embedded import EmbeddedLM
 from sim.llm.fake import FakeLM, ScriptedLM
 from sim.llm.openai_compat import OpenAICompatLM
 from sim.llm.protocol import LMError, LMRequest, LMResponse, Message
+from sim.llm.retry import RetryingLM
 from sim.llm.wrappers import CachingLM, ReplayLM, ReplayMissError, make_lm
 
 SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
@@ -69,8 +70,9 @@ def test_make_lm_builds_each_backend() -> None:
     assert isinstance(make_lm("embedded"), EmbeddedLM)
     fake = make_lm("fake", seed=4)
     assert isinstance(fake, FakeLM) and fake.seed == 4
-    remote = make_lm("openai:qwen2.5", base_url="http://127.0.0.1:9/v1", api_key="k")
-    assert isinstance(remote, OpenAICompatLM) and remote.name == "openai:qwen2.5"
+    remote = make_lm("openai:qwen2.5", base_url="http://127.0.0.1:9/v1", api_key="k", timeout=5)
+    assert isinstance(remote, RetryingLM) and remote.name == "openai:qwen2.5"
+    assert isinstance(remote.inner, OpenAICompatLM) and remote.inner.timeout == 5
 
 
 @pytest.mark.parametrize("spec", ["gpt4", "openai:", "Fake", ""])

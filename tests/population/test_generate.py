@@ -14,6 +14,7 @@ from sim.cli.app import app
 from sim.errors import SimInputError
 from sim.persona import Persona, load_personas
 from sim.population import PopulationSpec, generate, load_spec
+from sim.population.coherence import kids_of
 from sim.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,7 +129,7 @@ def test_attributes_respect_the_spec_rules(big: list[Persona]) -> None:
         if p.occupation in ("pharmacist",):
             assert p.attributes["education"] == "graduate degree"
         if p.attributes["household"] in ("family with kids", "single parent"):
-            assert 25 <= p.age <= 54 and "kids" in p.household
+            assert 25 <= p.age <= 54 and kids_of(p)
     assert len({p.name for p in people}) == len(people)
 
 

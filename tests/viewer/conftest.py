@@ -9,6 +9,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import json
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pygame
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli.app import app
+from sim.cli.app import app, main
 from viewer.app import Viewer
 from viewer.source import RunSource
 
@@ -33,6 +34,34 @@ def run_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(app, [*args, "--ticks", str(TICKS), "--db", str(db)])
     assert result.exit_code == 0, result.output
     return db
+
+
+@pytest.fixture(scope="session")
+def town_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve ticks of the big town map: 25 agents, several talking at once."""
+    db = tmp_path_factory.mktemp("town") / "town.db"
+    args = ["run", str(ROOT / "worlds/town"), "--lm", "fake", "--embedder", "hash"]
+    result = CliRunner().invoke(app, [*args, "--ticks", "12", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture
+def view_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., str]:
+    """Run `sim view ARGS...` in-process; assert it exits 2 with one `error:` line; return it."""
+
+    def run(*args: object) -> str:
+        monkeypatch.setattr(sys, "argv", ["sim", "view", *map(str, args)])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and err.startswith("error: "), err
+        return err
+
+    return run
 
 
 @pytest.fixture

@@ -6,52 +6,32 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from sim.cli.app import main
+ViewError = Callable[..., str]
 
 
-def view_error(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: object
-) -> str:
-    monkeypatch.setattr(sys, "argv", ["sim", "view", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("error: "), err
-    return err
-
-
-def test_corrupt_database_gives_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_corrupt_database_gives_one_line(tmp_path: Path, view_error: ViewError) -> None:
     bad = tmp_path / "corrupt.db"
     bad.write_bytes(b"SQLite format 3\x00" + b"\xff" * 3000)
-    assert "corrupt.db" in view_error(monkeypatch, capsys, bad, "--screenshot", tmp_path / "x.png")
+    assert "corrupt.db" in view_error(bad, "--screenshot", tmp_path / "x.png")
 
 
-def test_foreign_database_gives_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_foreign_database_gives_one_line(tmp_path: Path, view_error: ViewError) -> None:
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as c:
         c.execute("CREATE TABLE recipes (name TEXT)")
-    assert "not a sim run database" in view_error(monkeypatch, capsys, other)
-    assert "no such run database" in view_error(monkeypatch, capsys, tmp_path / "missing.db")
+    assert "not a sim run database" in view_error(other)
+    assert "no such run database" in view_error(tmp_path / "missing.db")
 
 
-def test_bad_flags_give_one_line(
-    run_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert "outside the run" in view_error(monkeypatch, capsys, run_db, "--at", "day 2 09:00")
-    assert "--at" in view_error(monkeypatch, capsys, run_db, "--at", "teatime")
-    assert "no agent" in view_error(
-        monkeypatch, capsys, run_db, "--agent", "Nobody", "--screenshot", run_db.with_suffix(".png")
-    )
-    assert "--size" in view_error(monkeypatch, capsys, run_db, "--size", "big")
+def test_bad_flags_give_one_line(run_db: Path, view_error: ViewError) -> None:
+    assert "outside the run" in view_error(run_db, "--at", "day 2 09:00")
+    assert "--at" in view_error(run_db, "--at", "teatime")
+    png = run_db.with_suffix(".png")
+    assert "no agent" in view_error(run_db, "--agent", "Nobody", "--screenshot", png)
+    assert "--size" in view_error(run_db, "--size", "big")
 
 
 def test_loading_a_run_needs_no_engine_lm_or_display(run_db: Path) -> None:

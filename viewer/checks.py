@@ -1,0 +1,121 @@
+"""Shape checks for what the viewer reads from a run database.
+
+A damaged file (a hand edit, a half-copied disk, a future writer) can hold any JSON or any
+SQLite value in any column. Each check returns the first problem as words, or None, so the
+source can name the file, the table and what is wrong in one line instead of failing later
+in the middle of drawing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_SIDE = 2000  # tiles; a bigger map cannot be drawn at a readable zoom anyway
+
+# Column types per table as SQLite's typeof() names them; "?" allows NULL.
+COLUMNS: dict[str, dict[str, str]] = {
+    "frame": {
+        "tick": "integer",
+        "agent": "text",
+        "x": "integer",
+        "y": "integer",
+        "action": "text",
+        "emoji": "text",
+        "place": "text?",
+        "object": "text?",
+        "chat": "text?",
+    },
+    "object_state": {"tick": "integer", "key": "text", "state": "text?"},
+    "event": {"tick": "integer", "kind": "text", "agent": "text", "data_json": "text"},
+    "retrieval": {"id": "integer", "tick": "integer", "agent": "text"},
+    "conversation": {
+        "tick": "integer",
+        "ticks": "integer",
+        "place": "text",
+        "participants_json": "text",
+        "lines_json": "text",
+        "ended_by": "text",
+    },
+}
+
+
+def type_check_sql(table: str, where: str) -> str:
+    """A query for the first row of `table` matching `where` with a value of the wrong type:
+    it returns the row's tick, then the SQLite type of each column in `COLUMNS` order."""
+    columns = COLUMNS[table]
+    types = ", ".join(f"typeof({c})" for c in columns)
+    tests = " OR ".join(f"typeof({c}) NOT IN ({_allowed(k)})" for c, k in columns.items())
+    return f"SELECT tick, {types} FROM {table} WHERE ({where}) AND ({tests}) LIMIT 1"
+
+
+def _allowed(kind: str) -> str:
+    return f"'{kind.rstrip('?')}'" + (", 'null'" if kind.endswith("?") else "")
+
+
+def type_problem(table: str, found: tuple[Any, ...]) -> str:
+    """Words for a row `type_check_sql` found: which column holds what instead of what."""
+    tick, *types = found
+    for (column, kind), got in zip(COLUMNS[table].items(), types, strict=True):
+        if got not in _allowed(kind).replace("'", "").split(", "):
+            return f"the row at tick {tick!r} has {column} of type {got}, not {kind.rstrip('?')}"
+    return "a row has a value of the wrong type"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def layers_problem(layers: Any) -> str | None:
+    """What is wrong with the recorded map layers, if anything."""
+    if not isinstance(layers, dict):
+        return "the map layers are not a JSON object"
+    missing = [k for k in ("width", "height", "grid", "legend") if k not in layers]
+    if missing:
+        return f"the map layers lack {', '.join(missing)}"
+    w, h, grid, legend = layers["width"], layers["height"], layers["grid"], layers["legend"]
+    if not (_is_int(w) and _is_int(h) and 0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE):
+        return f"the map size {w!r} x {h!r} is not two whole numbers in 1..{MAX_SIDE}"
+    if not isinstance(grid, list) or len(grid) != h:
+        return f"the map grid is not a list of {h} rows"
+    if any(not isinstance(row, str) or len(row) != w for row in grid):
+        return f"a map grid row is not text of {w} characters"
+    if not isinstance(legend, dict) or any(not isinstance(v, str) for v in legend.values()):
+        return "the map legend is not an object of character -> kind"
+    objects = layers.get("objects", [])
+    if not isinstance(objects, list):
+        return "the map objects are not a list"
+    for o in objects:
+        tile = o.get("tile") if isinstance(o, dict) else None
+        if not isinstance(o, dict) or not isinstance(o.get("key"), str):
+            return f"a map object has no text key: {str(o)[:60]}"
+        if not (isinstance(tile, list) and len(tile) == 2 and all(map(_is_int, tile))):
+            return f"map object {o['key']!r} has no [x, y] tile"
+    return None
+
+
+def agents_problem(personas: Any) -> str | None:
+    """What is wrong with the recorded personas, if anything (the viewer needs the names)."""
+    if not isinstance(personas, list):
+        return "the personas are not a JSON list"
+    for p in personas:
+        if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+            return f"a persona has no text name: {str(p)[:60]}"
+    return None
+
+
+def conversation_problem(participants: Any, lines: Any) -> str | None:
+    """What is wrong with a conversation's participants and lines, if anything."""
+    if not isinstance(participants, list) or not all(isinstance(p, str) for p in participants):
+        return "participants_json is not a list of names"
+    pairs = isinstance(lines, list) and all(
+        isinstance(line, list) and len(line) == 2 and all(isinstance(x, str) for x in line)
+        for line in lines
+    )
+    return None if pairs else "lines_json is not a list of [speaker, text] pairs"
+
+
+def memories_problem(memories: Any) -> str | None:
+    """What is wrong with a retrieval's memories, if anything."""
+    if isinstance(memories, list) and all(isinstance(m, dict) for m in memories):
+        return None
+    return "memories_json is not a list of objects"
