@@ -3,10 +3,16 @@
 `Engine(world, personas, lm, embedder, seed=...)` builds a world without calling the LM; the
 first `step()` rates the seed memories. All state round-trips through `get_state`/`set_state`,
 and `snapshot`/`restore` do the same in O(agents), sharing memory rows instead of copying them.
+
+Deciding and applying are split. Each agent's decision (and each conversation) touches only its
+own agents and records into its own cognition branch, so the `executor` may run them at once;
+the branches are merged in name order and the moves applied in a fixed order, so the digest is
+the same whatever the executor.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from sim import interventions
@@ -18,6 +24,7 @@ from sim.cognition.decide import Decision, decide
 from sim.cognition.importance import rate
 from sim.embed.protocol import Embedder
 from sim.engine_state import ActiveTalk, EngineState
+from sim.executor import Executor, SerialExecutor
 from sim.llm.protocol import LanguageModel
 from sim.llm.structured import LMCallRecord, StructuredLM
 from sim.memory.stream import NewMemory
@@ -64,8 +71,10 @@ class Engine(EngineState):
         seed: int = 0,
         config: CognitionConfig | None = None,
         recorder: Recorder | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.world = world
+        self.executor = executor or SerialExecutor()  # runs the tick's decisions and talks
         self.embedder = embedder  # shared by every agent's stream (and by forks)
         self.seed = seed
         self.clock = Clock(world.tick_seconds, world.start)
@@ -117,10 +126,14 @@ class Engine(EngineState):
         self.cog.tick, self.cog.now = self.tick, now
         total = sum(len(seed_texts(a.persona)) for a in self.agents.values())
         done = 0
-        for name, agent in self.agents.items():
+        told = threading.Lock()  # agents may be rated at once; the count is told in turn
+
+        def rate_seeds(name: str) -> Cognition:
+            nonlocal done
+            agent, cog = self.agents[name], self.cog.branch()
             texts = seed_texts(agent.persona)
             if texts and not len(agent.memory):
-                ratings = rate(agent, texts, self.cog, "seed memories")
+                ratings = rate(agent, texts, cog, "seed memories")
                 agent.remember(
                     [
                         NewMemory("observation", t, r, subjects=self._mentions(name, t))
@@ -128,9 +141,13 @@ class Engine(EngineState):
                     ],
                     now,
                 )
-            done += len(texts)
-            if progress is not None:
-                progress(done, total)
+            with told:
+                done += len(texts)
+                if progress is not None:
+                    progress(done, total)
+            return cog
+
+        self.cog.merge(self.executor.map(rate_seeds, list(self.agents)))
         self.prepared = True
 
     def _mentions(self, speaker: str, text: str) -> tuple[str, ...]:
@@ -153,22 +170,23 @@ class Engine(EngineState):
         available = frozenset(
             n for n, a in self.agents.items() if a.awake(now) and not a.talking(now)
         )
-        decisions: dict[str, Decision] = {}
-        for name, agent in self.agents.items():
-            if name in self.talks:
-                continue
-            seen = (
-                perceive(
-                    self.world, self.state, name, self.world.vision_radius, self.world.attention
-                )
-                if name in available
-                else []
-            )
-            decisions[name] = decide(
-                agent, seen, available - {name}, self.world, self.cog, self.policy
-            )
-        for group in self._groups(decisions, available):
-            self._converse(group)
+        deciding = [n for n in self.agents if n not in self.talks]
+        seen = {
+            n: perceive(self.world, self.state, n, self.world.vision_radius, self.world.attention)
+            if n in available
+            else []
+            for n in deciding
+        }
+
+        def decide_one(name: str) -> tuple[Decision, Cognition]:
+            cog = self.cog.branch()
+            others = available - {name}
+            return decide(self.agents[name], seen[name], others, self.world, cog, self.policy), cog
+
+        decided = self.executor.map(decide_one, deciding)
+        self.cog.merge([cog for _, cog in decided])
+        decisions = {n: d for n, (d, _) in zip(deciding, decided, strict=True)}
+        self._converse(self._groups(decisions, available))
         self.state.apply_moves(self.world, self._moves(decisions, tick))
         for name, agent in self.agents.items():
             place = self.state.frames[name].place
@@ -202,27 +220,37 @@ class Engine(EngineState):
             groups.append(group)
         return groups
 
-    def _converse(self, names: list[str]) -> None:
-        """Hold a conversation, occupy its participants, and let each conclude it."""
+    def _converse(self, groups: list[list[str]]) -> None:
+        """Hold the tick's conversations (at once, if the executor can), then record them in
+        group order; the turns inside each stay in order."""
+        held = self.executor.map(self._hold, groups)
+        for names, (convo, cog) in zip(groups, held, strict=True):
+            self.cog.merge([cog])
+            for name in names:
+                self.talks[name] = ActiveTalk(convo)
+            self.cog.emit(
+                "conversation",
+                names[0],
+                id=convo.id,
+                participants=names,
+                place=convo.place,
+                turns=len(convo.lines),
+                ended_by=convo.ended_by,
+            )
+            self._conversations.append(convo.to_json())
+
+    def _hold(self, names: list[str]) -> tuple[converse.Conversation, Cognition]:
+        """One conversation: the dialogue, its participants kept busy, and each one's takeaway."""
+        cog = self.cog.branch()
         group = [self.agents[n] for n in names]
         place = self.state.frames[names[0]].place or "outside"
-        convo = converse.hold(group, place, self.cog, self.clock.tick_seconds)
-        until = self.cog.now + convo.ticks * self.clock.tick_seconds
+        convo = converse.hold(group, place, cog, self.clock.tick_seconds)
+        until = cog.now + convo.ticks * self.clock.tick_seconds
         for agent in group:
             agent.busy_until = until
-            self.talks[agent.name] = ActiveTalk(convo)
         for agent in group:
-            converse.conclude(agent, convo, self.world, self.cog)
-        self.cog.emit(
-            "conversation",
-            names[0],
-            id=convo.id,
-            participants=names,
-            place=place,
-            turns=len(convo.lines),
-            ended_by=convo.ended_by,
-        )
-        self._conversations.append(convo.to_json())
+            converse.conclude(agent, convo, self.world, cog)
+        return convo, cog
 
     def _moves(self, decisions: dict[str, Decision], tick: int) -> list[Move]:
         """Each agent's move; talkers stand still and speak their line."""

@@ -91,6 +91,14 @@ def run_command(
     lm_timeout: Annotated[
         float, typer.Option(help="seconds to wait for one answer from openai:MODEL")
     ] = 60.0,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=256,
+            help="agents that decide at once, so LM calls in flight (same result for any N)",
+        ),
+    ] = 1,
 ) -> None:
     """Simulate WORLD and record every tick, memory, conversation and LM call.
 
@@ -104,7 +112,7 @@ def run_command(
         from sim.cli.experiment_cmd import parse_price  # slow to import: only when given
 
         per_million = parse_price(price)
-    limits = LMLimits(lm_timeout, max_tokens, max_cost, per_million)
+    limits = LMLimits(lm_timeout, max_tokens, max_cost, per_million, concurrency)
 
     if resume is not None:
         if world is not None:

@@ -20,6 +20,7 @@ from sim.assembly import lm_spec_of, load_town
 from sim.cli.terminal import clean
 from sim.cognition.context import CognitionConfig
 from sim.errors import SimInputError
+from sim.executor import make_executor
 from sim.llm.budget import Budget, BudgetExceeded
 from sim.llm.protocol import LanguageModel, LMUnavailable
 from sim.llm.wrappers import make_lm
@@ -96,6 +97,7 @@ def run(
             api_key=api_key,
             replay=replay,
             checkpoint_every=checkpoint_every,
+            concurrency=limits.concurrency,
         )
     total = max(1, sim.ticks_for(ticks=ticks) if ticks is not None else sim.ticks_for(hours))
     assert sim.recorder is not None  # built with a database
@@ -128,6 +130,7 @@ def resume_run(
         db, lm=limits.live(spec, seed, base_url, api_key), checkpoint_every=checkpoint_every
     )
     sim.budget = budget
+    sim.engine.executor = make_executor(limits.concurrency)  # the re-run ticks went serially
     left = max(0, sim.target_ticks - sim.tick)
     console.print(
         f"at tick {sim.tick} ({sim.time_label}), digest {sim.digest[:16]}: "
@@ -220,13 +223,14 @@ def _recorded_lm(db: Path) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class LMLimits:
-    """How long to wait for the model and how much a run may spend (`--lm-timeout`,
-    `--max-tokens`, `--max-cost`, `--price`)."""
+    """How long to wait for the model, how much a run may spend and how many calls may be in
+    flight (`--lm-timeout`, `--max-tokens`, `--max-cost`, `--price`, `--concurrency`)."""
 
     timeout: float = 60
     max_tokens: int | None = None
     max_cost: float | None = None
     price: tuple[float, float] | None = None
+    concurrency: int = 1
 
     def budget(self, lm: str) -> Budget | None:
         """The caps for `lm` (None without caps); a bad cap is refused before any work."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel
 
 from sim.agent import Agent
 from sim.cognition.gate import hard_failure
-from sim.llm.structured import CallContext, StructuredLM
+from sim.llm.structured import CallContext, LMCallRecord, StructuredLM
 from sim.memory.retrieval import RetrievalConfig, ScoredMemory, retrieve
 from sim.prompts.base import PromptCall
 from sim.rng import derive_seed
@@ -41,6 +42,10 @@ class CognitionConfig:
     # Who rates importance: "lm", "anchors" (no LM call), or "auto": anchors for the embedded
     # model, which cannot rate (see sim.cognition.importance), the LM for every other model.
     importance: str = "auto"
+    # How a day plan's changes name their activities: "write" (free text), "choose" (among the
+    # routine's activities and the uses of the objects at the chosen place), or "auto":
+    # choose for the embedded model, which otherwise writes "hazmat-and-flea", write for others.
+    plan_activities: str = "auto"
     max_turns: int = 8
     seconds_per_turn: int = 20
     chat_cooldown_minutes: int = 120
@@ -55,14 +60,21 @@ class CognitionConfig:
 
     def for_model(self, model: str) -> CognitionConfig:
         """This config with "auto" settings decided for the LM named `model` (as recorded)."""
-        if self.importance != "auto":
-            return self
-        return replace(self, importance="anchors" if model in SMALL_MODELS else "lm")
+        small = model in SMALL_MODELS
+        return replace(
+            self,
+            importance=("anchors" if small else "lm")
+            if self.importance == "auto"
+            else self.importance,
+            plan_activities=("choose" if small else "write")
+            if self.plan_activities == "auto"
+            else self.plan_activities,
+        )
 
     @classmethod
     def from_json(cls, data: JSON) -> CognitionConfig:
         """Inverse of `to_json` (a replay reuses the recorded run's settings)."""
-        # Runs recorded before the anchor rater existed were rated by their LM.
+        # Runs recorded before these settings existed rated and planned with their LM.
         return cls(
             **{"importance": "lm", **data, "retrieval": RetrievalConfig(**data["retrieval"])}
         )
@@ -70,7 +82,12 @@ class CognitionConfig:
 
 @dataclass
 class Cognition:
-    """Shared services for one tick of deciding: the typed LM, the seed and the retrieval log."""
+    """What one decision needs: the typed LM, the seed, the time, and where its records go.
+
+    The engine holds one for the tick and gives every agent's decision its own `branch()`, so
+    decisions can run at once without sharing a list; `merge` then appends the branches'
+    events, retrievals and LM calls in the order given (agent names), whatever order they ran in.
+    """
 
     lm: StructuredLM
     config: CognitionConfig
@@ -79,6 +96,21 @@ class Cognition:
     now: GameSeconds = 0
     retrievals: list[JSON] = field(default_factory=list)
     events: list[JSON] = field(default_factory=list)
+    calls: list[LMCallRecord] | None = None  # None: each call goes to the LM's own sink
+
+    def branch(self) -> Cognition:
+        """A private context at the same tick and time, with empty buffers of its own."""
+        return Cognition(self.lm, self.config, self.seed, self.tick, self.now, calls=[])
+
+    def merge(self, branches: Sequence[Cognition]) -> None:
+        """Take in what `branches` recorded, one branch after the other."""
+        sink = self.calls.append if self.calls is not None else self.lm.sink
+        for b in branches:
+            self.events.extend(b.events)
+            self.retrievals.extend(b.retrievals)
+            for call in b.calls or ():
+                if sink is not None:
+                    sink(call)
 
     def emit(self, kind: str, agent: str, **data: object) -> None:
         """Log a decision event (plan, reaction, reflection...) for the run record."""
@@ -95,6 +127,7 @@ class Cognition:
             max_tokens=call.max_tokens,
             temperature=call.temperature,
             seed=derive_seed(self.seed, call.purpose, agent),
+            sink=self.calls.append if self.calls is not None else None,
         )
 
     def recall(

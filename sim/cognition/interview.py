@@ -11,7 +11,7 @@ from sim.memory.retrieval import ScoredMemory
 from sim.memory.stream import NewMemory
 from sim.prompts.interview import interview
 
-INTERVIEW_MEMORIES = 12  # the reference uses 50; the embedded model's context fits fewer
+INTERVIEW_MEMORIES = 6  # the reference uses 50; a small model uses a few best (see the prompt)
 INTERVIEW_IMPORTANCE = 4  # a remembered interview matters a little, without an LM rating
 
 

@@ -22,6 +22,7 @@ from sim.world.map import World
 HALF_HOUR = 1800
 MAX_OPTIONS = 6  # object uses offered to the step planner
 RELATED = 0.2  # least cosine between an activity and a use offered for it
+MAX_PLACE_OPTIONS = 12  # activities offered per place when a day plan chooses
 
 
 def day_bounds(agent: Agent, now: GameSeconds) -> tuple[GameSeconds, GameSeconds]:
@@ -96,6 +97,19 @@ def plannable(agent: Agent, world: World) -> list[str]:
     )
 
 
+def activity_choices(agent: Agent, world: World, places: list[str]) -> dict[str, list[str]]:
+    """What a day's block can be at each place: the routine's activities there, then the
+    uses of the objects there (places offering nothing are left out)."""
+    out = {}
+    for place in places:
+        routine = [r.activity for r in agent.persona.routine if r.place == place]
+        uses = [u for k in world.arenas[place].objects for u in world.objects[k].uses]
+        options = list(dict.fromkeys(a[:60] for a in (*routine, *uses)))[:MAX_PLACE_OPTIONS]
+        if options:
+            out[place] = options
+    return out
+
+
 def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
     """Write today's schedule (a plan memory) from the routine, memories and known places."""
     now = cog.now
@@ -119,6 +133,7 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
         place_notes(world, places),
         routine,
         memories,
+        activity_choices(agent, world, places) if cog.config.plan_activities == "choose" else None,
     )
     answer = cog.ask(agent.name, call, f"day plan for {label(now)[:5]}")
     rows = [(at[b.start], b.activity, b.place) for b in answer.blocks]  # type: ignore[attr-defined]
@@ -141,9 +156,7 @@ def step_options(
     can be done with something that is there.
     """
     uses = [
-        (use, key)
-        for key in world.arenas[block.place].objects
-        for use in world.objects[key].uses
+        (use, key) for key in world.arenas[block.place].objects for use in world.objects[key].uses
     ]
     options: dict[str, tuple[str, str | None]] = {block.activity[:60]: (block.activity, None)}
     if not uses:

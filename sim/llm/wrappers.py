@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections import defaultdict, deque
 from collections.abc import Iterable
 
@@ -33,13 +34,19 @@ class ReplayMissError(SimInputError):
 
 
 class CachingLM:
-    """Answers repeated identical requests from memory; the inner model is asked once per key."""
+    """Answers repeated identical requests from memory; the inner model is asked once per key.
+
+    Safe to call from several threads: the counters and the table change under a lock, and
+    the inner model is asked outside it (two threads missing the same key both ask; the
+    decisions of one tick never send the same request twice, since each agent's differ).
+    """
 
     def __init__(self, inner: LanguageModel) -> None:
         self.inner = inner
         self.hits = 0
         self.misses = 0
         self._cache: dict[str, LMResponse] = {}
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -53,12 +60,15 @@ class CachingLM:
     def complete(self, request: LMRequest) -> LMResponse:
         """Return the stored response (marked cached) or ask the inner model and store it."""
         key = request.key()
-        if key in self._cache:
-            self.hits += 1
-            return dataclasses.replace(self._cache[key], cached=True)
-        self.misses += 1
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self.hits += 1
+                return dataclasses.replace(hit, cached=True)
+            self.misses += 1
         response = self.inner.complete(request)
-        self._cache[key] = response
+        with self._lock:
+            self._cache[key] = response
         return response
 
 

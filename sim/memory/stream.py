@@ -4,13 +4,17 @@ Records never change once written, so forks share them: a stream is a chain of f
 (shared with every fork and snapshot taken from it) and a growable tail of its own. A snapshot
 seals the tail into a segment in O(1); appends stay amortised O(1); only the access times move,
 and they live in their own array, copied on the first write after a snapshot.
+
+Which records are about a person (for retrieval's `about` score) is worked out once per record
+and person and kept beside the rows, so asking again costs a mask lookup, not a text scan.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import overload
 
@@ -20,6 +24,19 @@ from sim.embed.protocol import Embedder
 from sim.types import JSON, GameSeconds, MemoryKind
 
 MAX_SEGMENTS = 16  # past this many frozen segments, a snapshot first merges them into one
+_WORDS = re.compile(r"\w+")
+
+
+def named_in(text: str, name: str) -> bool:
+    """Whether `text` names a person, by full name or by first name as a whole word."""
+    return name.lower() in text.lower() or name.split()[0].lower() in _WORDS.findall(text.lower())
+
+
+def people_named(text: str, people: Iterable[str]) -> list[str]:
+    """The people of `people` that `text` names (`named_in`, with the text parsed once)."""
+    lowered = text.lower()
+    words = set(_WORDS.findall(lowered))
+    return [p for p in people if p.lower() in lowered or p.split()[0].lower() in words]
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,10 @@ class MemoryRecord:
     evidence: tuple[int, ...] = ()
     depth: int = 0
     subjects: tuple[str, ...] = field(default=())  # agents the memory is about
+
+    def is_about(self, person: str) -> bool:
+        """Whether the memory is about `person`: among its subjects, or named in its text."""
+        return person in self.subjects or named_in(self.text, person)
 
     def to_json(self) -> JSON:
         """JSON-shaped form."""
@@ -69,16 +90,33 @@ class NewMemory:
     created: GameSeconds | None = None  # when it happened, if earlier than the append
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Segment:
     """Frozen rows shared by every stream that holds them: records and their columns."""
 
     records: tuple[MemoryRecord, ...]
     vectors: np.ndarray  # (n, dim) float32, never written
     importance: np.ndarray  # (n,) float64, never written
+    # Filled on first use; the rows never change, so neither do these.
+    _about: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _people: list[frozenset[str]] = field(default_factory=list, repr=False)
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def people(self) -> frozenset[str]:
+        """Everyone some record here has among its subjects."""
+        if not self._people:
+            self._people.append(frozenset(s for r in self.records for s in r.subjects))
+        return self._people[0]
+
+    def about(self, person: str) -> np.ndarray:
+        """Which rows are about `person` (a boolean mask)."""
+        mask = self._about.get(person)
+        if mask is None:
+            mask = np.fromiter((r.is_about(person) for r in self.records), bool, len(self))
+            self._about[person] = mask
+        return mask
 
 
 class _Tail:
@@ -88,6 +126,8 @@ class _Tail:
         self.records: list[MemoryRecord] = []
         self.vectors = np.zeros((0, dim), dtype=np.float32)
         self.importance = np.zeros(0, dtype=np.float64)
+        self.people: set[str] = set()
+        self._about: dict[str, np.ndarray] = {}  # person -> mask over the first rows
 
     def __len__(self) -> int:
         return len(self.records)
@@ -105,11 +145,27 @@ class _Tail:
         self.vectors[n : n + k] = vectors
         self.importance[n : n + k] = [r.importance for r in records]
         self.records.extend(records)
+        self.people.update(s for r in records for s in r.subjects)
+
+    def about(self, person: str) -> np.ndarray:
+        """Which rows are about `person`; only rows appended since the last ask are read."""
+        known = self._about.get(person, np.zeros(0, dtype=bool))
+        if len(known) < len(self.records):
+            fresh = np.fromiter(
+                (r.is_about(person) for r in self.records[len(known) :]),
+                bool,
+                len(self.records) - len(known),
+            )
+            known = np.concatenate([known, fresh])
+            self._about[person] = known
+        return known
 
     def seal(self) -> Segment:
         """The rows so far as a frozen segment (views of the arrays, no copy)."""
         n = len(self.records)
-        return Segment(tuple(self.records), self.vectors[:n], self.importance[:n])
+        about = {p: mask for p, mask in self._about.items() if len(mask) == n}
+        people = [frozenset(self.people)]
+        return Segment(tuple(self.records), self.vectors[:n], self.importance[:n], about, people)
 
 
 def merge(segments: Sequence[Segment]) -> Segment:
@@ -262,6 +318,15 @@ class MemoryStream:
         """Cosine similarity of every record to a unit query vector (one product per part)."""
         q = query_vector.astype(np.float32)
         return np.concatenate([v @ q for v, _ in self._parts()]).astype(np.float64)
+
+    def people(self) -> set[str]:
+        """Everyone some memory has among its subjects."""
+        return set(self._tail.people).union(*(s.people() for s in self._segments))
+
+    def about(self, person: str) -> np.ndarray:
+        """Boolean mask of the memories about `person` (subjects or text; see `is_about`)."""
+        parts = [s.about(person) for s in self._segments]
+        return np.concatenate([*parts, self._tail.about(person)])
 
     def importance_column(self) -> np.ndarray:
         """Importance of every record as float64."""

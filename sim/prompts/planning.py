@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Union
 
 from pydantic import BaseModel, Field, create_model
 
@@ -17,19 +18,34 @@ def plan_day(
     place_notes: Sequence[str],
     usual_day: Sequence[tuple[str, str, str]],
     memories: Sequence[str],
+    choices: Mapping[str, Sequence[str]] | None = None,
 ) -> PromptCall[BaseModel]:
     """Today's schedule in one call: what differs from the usual day, or a whole day if none.
 
     People plan a day as their routine plus today's changes. Asking only for the changes keeps
     answers short (cheap), lets a capable model fit in what its memories call for, and keeps a
-    small model, which tends to ramble, from wrecking an otherwise sensible day.
+    small model, which tends to ramble, from wrecking an otherwise sensible day. With
+    `choices` (place: activities) a block's activity is one of its place's, picked after the
+    place: a small model chooses well where it writes nonsense.
     """
-    block = create_model(
-        "PlanBlock",
-        start=(choice(times), ...),
-        activity=(str, Field(max_length=60)),
-        place=(choice(places), ...),
-    )
+    if choices:
+        kinds = [
+            create_model(
+                f"PlanBlock{i}",
+                start=(choice(times), ...),
+                place=(choice([place]), ...),
+                activity=(choice(options), ...),
+            )
+            for i, (place, options) in enumerate(choices.items())
+        ]
+        block: Any = Union[tuple(kinds)]  # noqa: UP007 (a runtime union of built models)
+    else:
+        block = create_model(
+            "PlanBlock",
+            start=(choice(times), ...),
+            activity=(str, Field(max_length=60)),
+            place=(choice(places), ...),
+        )
     usual = [f"{at} {activity} ({place})" for at, activity, place in usual_day]
     if usual:
         bounds, ask = (

@@ -13,6 +13,7 @@ from sim.embed.factory import make_embedder
 from sim.embed.protocol import Embedder
 from sim.engine import Engine
 from sim.errors import SimInputError
+from sim.executor import make_executor
 from sim.llm.budget import Budget
 from sim.llm.protocol import LanguageModel
 from sim.llm.wrappers import CachingLM, ReplayLM, ResumeLM, make_lm
@@ -51,6 +52,7 @@ class Simulation(Acting, Branching):
         api_key: str | None = None,
         replay: str | Path | None = None,
         checkpoint_every: int = 360,
+        concurrency: int = 1,
     ) -> Simulation:
         """Build a world and its agents; no LM call happens here.
 
@@ -58,8 +60,11 @@ class Simulation(Acting, Branching):
         default). `lm` is "embedded", "fake", "openai:MODEL" or any `LanguageModel`; `embedder`
         is "minilm", "hash" or an `Embedder` (default: hash with the fake LM, else minilm).
         `replay` answers every LM call from a recorded run instead. `db` records the run.
+        `concurrency` is how many agents may decide (and conversations run) at once, so up
+        to that many LM calls are in flight; the result is the same for every value.
         """
         the_world, people = _town(world, personas)
+        executor = make_executor(concurrency)  # a bad value fails before any work
         config = config or CognitionConfig(reflection_budget=the_world.reflection_budget)
         spec = lm if isinstance(lm, str) else None
         backend = (
@@ -87,7 +92,9 @@ class Simulation(Acting, Branching):
                 start_time=the_world.start,
             )
             recorder = SQLiteRecorder(db, row, overwrite=overwrite)
-        engine = Engine(the_world, list(people), backend, vectors, seed=seed, config=config)
+        engine = Engine(
+            the_world, list(people), backend, vectors, seed=seed, config=config, executor=executor
+        )
         return cls(
             engine,
             lm=backend,

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -43,6 +44,7 @@ class Faults:
     stall_s: float = 3.0  # how long a "timeout" holds the answer back (longer than the client)
     retry_after: str = "1"  # the Retry-After header of a 429
     echo_key: bool = False  # error bodies repeat the caller's API key, as careless servers do
+    latency_s: float = 0.0  # every request waits this long first, like a remote model thinking
 
 
 class FakeOpenAIServer:
@@ -53,8 +55,10 @@ class FakeOpenAIServer:
         self.injected: Counter[str] = Counter()
         self.requests = 0
         self.answered = 0
+        self.in_flight = 0  # requests being handled now
+        self.peak = 0  # the most requests ever handled at once
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True  # a stalled answer must not hold up shutdown
         self._server.handle_error = lambda *_: None  # type: ignore[method-assign]  # hang-ups
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,))
@@ -73,6 +77,18 @@ class FakeOpenAIServer:
         self._server.server_close()
         self._thread.join()
 
+    @contextlib.contextmanager
+    def handling(self) -> Iterator[None]:
+        """Count one request as in flight (and the peak) while the block runs."""
+        with self._lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
     def pick(self) -> str | None:
         """How the next request fails (None: it is answered), counted as injected."""
         with self._lock:
@@ -89,6 +105,12 @@ class FakeOpenAIServer:
             else:
                 self.injected[kind] += 1
             return kind
+
+
+class _Server(ThreadingHTTPServer):
+    """Room for many clients connecting at once (the default backlog of 5 drops some)."""
+
+    request_queue_size = 128
 
 
 def _answer(body: dict[str, Any]) -> str:
@@ -143,7 +165,12 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if body.get("response_format", {}).get("type") != "json_schema":
                 self._error(400, "only the json_schema response_format is supported")
                 return
-            kind = server.pick()
+            with server.handling():
+                time.sleep(faults.latency_s)
+                kind = server.pick()
+                self._reply(kind, body)
+
+        def _reply(self, kind: str | None, body: dict[str, Any]) -> None:
             with contextlib.suppress(OSError):  # a client that gave up (a timeout) hears nothing
                 if kind is None:
                     self._json(200, _completion(body, _answer(body)))

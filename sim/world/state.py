@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from sim.types import JSON, Tile
+from sim.world.grid import TileGrid, VersionedDict, versioned
 from sim.world.map import NoPath, World
 
 
@@ -49,12 +50,47 @@ class Move:
 
 
 class WorldState:
-    """Agent frames, their remaining routes, and the non-default object states."""
+    """Agent frames, their remaining routes, and the non-default object states.
+
+    `frames` and `objects` count their writes, so the spatial index perception reads is
+    rebuilt once after positions change instead of once per agent.
+    """
 
     def __init__(self) -> None:
-        self.frames: dict[str, Frame] = {}
+        self._frames: VersionedDict[str, Frame] = VersionedDict()
+        self._objects: VersionedDict[str, str] = VersionedDict()
+        self._replaced = 0  # times `frames` or `objects` was assigned a new dict
+        self._grids: tuple[tuple[int, ...], TileGrid, TileGrid] | None = None
         self.routes: dict[str, tuple[Tile, list[Tile]]] = {}
-        self.objects: dict[str, str] = {}
+
+    @property
+    def frames(self) -> VersionedDict[str, Frame]:
+        """What others see of each agent, by name."""
+        return self._frames
+
+    @frames.setter
+    def frames(self, value: dict[str, Frame]) -> None:
+        self._frames = versioned(value)
+        self._replaced += 1
+
+    @property
+    def objects(self) -> VersionedDict[str, str]:
+        """State text of every object not in its default state, by object key."""
+        return self._objects
+
+    @objects.setter
+    def objects(self, value: dict[str, str]) -> None:
+        self._objects = versioned(value)
+        self._replaced += 1
+
+    def grids(self, world: World, cell: int) -> tuple[TileGrid, TileGrid]:
+        """Agents and non-default objects bucketed by tile; rebuilt only after a change."""
+        key = (cell, id(world), self._replaced, self._frames.version, self._objects.version)
+        if self._grids is None or self._grids[0] != key:
+            agents = TileGrid(cell, ((n, f.tile) for n, f in self._frames.items()))
+            objects = TileGrid(cell, ((k, world.objects[k].tile) for k in self._objects))
+            self._grids = (key, agents, objects)
+        return self._grids[1], self._grids[2]
 
     def object_state(self, world: World, key: str) -> str:
         """Current state text of an object."""

@@ -65,3 +65,22 @@ def test_choices_pass_but_written_text_must_hold_words() -> None:
     assert hard_failure(Step(action="grind the beans", minutes="5")) is None
     assert hard_failure(Step(action="27", minutes="10"))  # a number is no plan step
     assert text_failure("on one espresso.}")  # a JSON scrap left at the end
+
+
+def test_an_interview_answer_that_is_a_bare_name_is_retried() -> None:
+    from sim.prompts.interview import interview
+
+    call = interview("You are Eleanor Hale.", "day 1 09:00", [], ["I taught Maya"], "Who is Maya?")
+    good = "Maya Torres is my former pupil, and I am proud of her."
+    lm = StructuredLM(
+        ScriptedLM([json.dumps({"answer": "Maya Torres"}), json.dumps({"answer": good})])
+    )
+    answer = lm.ask(
+        call.messages,
+        call.output,
+        context=CallContext("interview", "Eleanor Hale", 0, "test"),
+        fallback=call.fallback,
+        check=call.check,
+    )
+    assert answer.answer == good
+    assert lm.stats.rejected == 1

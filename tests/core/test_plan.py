@@ -146,3 +146,34 @@ def test_a_night_owl_keeps_yesterday_until_waking(make_engine: Callable[..., Eng
     assert theo.schedule.day == 1
     assert theo.schedule.blocks[0].start == 31 * HOUR
     assert theo.schedule.blocks[-1].end == 48 * HOUR + 1800  # bed at 00:30 on day 3
+
+
+def test_a_choosing_day_plan_offers_each_place_its_own_activities(
+    willow: World, willow_people: list[Persona]
+) -> None:
+    maya = agent_for(willow_people, "Maya", willow)
+    change = {
+        "start": "09:30",
+        "place": "Juniper Cafe:Counter",
+        "activity": "clean the espresso machine",
+    }
+    wrong = {**change, "activity": "sleep"}  # a bed's use, offered only where a bed is
+    lm = ScriptedLM([json.dumps({"blocks": [wrong]})] * 3 + [json.dumps({"blocks": [change]})])
+    config = CognitionConfig(plan_activities="choose")
+    cog = Cognition(StructuredLM(lm), config, seed=0, now=7 * HOUR)
+    plan_day(maya, willow, cog)  # three wrong answers: the usual day
+    assert "clean the espresso machine" not in [b.activity for b in maya.schedule.blocks]
+    assert cog.lm.stats.fallbacks == 1
+    plan_day(maya, willow, cog)
+    assert [b.activity for b in maya.schedule.blocks][1] == "clean the espresso machine"
+    kinds = lm.requests[0].schema["properties"]["blocks"]["items"]["anyOf"]
+    defs = lm.requests[0].schema["$defs"]
+    props = [defs[k["$ref"].split("/")[-1]]["properties"] for k in kinds]
+    offered = {p["place"].get("const", p["place"].get("enum", [None])[0]): p["activity"]["enum"]
+               for p in props}  # fmt: skip
+    assert offered["Juniper Cafe:Counter"][:2] == [  # her routine there comes first
+        "open the cafe and bake the buns",
+        "serve the morning rush",
+    ]
+    assert "sleep" in offered["Torres House:Bedroom"]
+    assert "sleep" not in offered["Juniper Cafe:Counter"]

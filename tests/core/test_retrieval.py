@@ -7,8 +7,15 @@ import pytest
 
 from sim.clock import HOUR
 from sim.embed.hashing import HashEmbedder
-from sim.memory.retrieval import RetrievalConfig, min_max, recency_scores, retrieve
-from sim.memory.stream import MemoryStream, NewMemory
+from sim.memory.retrieval import (
+    RetrievalConfig,
+    about_scores,
+    min_max,
+    recency_scores,
+    retrieve,
+    top_order,
+)
+from sim.memory.stream import MemoryStream, NewMemory, named_in
 
 
 def stream_with(items: list[tuple[str, int, int]]) -> MemoryStream:
@@ -130,3 +137,39 @@ def test_a_memory_about_the_person_asked_about_outranks_fresher_unrelated_ones()
     assert found[0].to_json()["about"] == 1.0  # the retrieval log says why it was chosen
     without = retrieve(s, "Who is Maya Torres?", now, RetrievalConfig(about=0), refresh=False)
     assert without[0].record.text.startswith("the kettle")  # recency alone would bury them
+
+
+def test_about_scores_match_a_scan_of_every_record_across_snapshots_and_appends() -> None:
+    people = ("Maya Torres", "Sam Lee", "Ada Okafor")
+    s = MemoryStream(HashEmbedder())
+
+    def add(i: int) -> None:
+        who = people[i % 3]
+        texts = [f"{who} waved at me", f"saw {who.split()[0]}'s dog", f"Samuel read {i}", "tea"]
+        subjects = (who,) if i % 4 == 0 else ()
+        s.add([NewMemory("observation", texts[i % 4], 2, subjects=subjects)], i)
+
+    def scan(query: str) -> list[float]:
+        named = [p for p in people if p in s.people() and named_in(query, p)]
+        return [float(any(r.is_about(p) for p in named)) for r in s.records]
+
+    queries = ["Who is Maya Torres?", "what about sam", "Samuel?", "ada okafor and Sam", "tea"]
+    for i in range(60):
+        add(i)
+        if i % 17 == 0:
+            s.handle()  # seal the tail into a shared segment
+        if i % 7 == 0:
+            for q in queries:
+                assert about_scores(s, q).tolist() == scan(q)
+    assert about_scores(s, "Maya Torres").sum() == sum(r.is_about("Maya Torres") for r in s.records)
+    assert not about_scores(s, "Samuel?").any()  # "Sam" is not a whole word of "Samuel"
+
+
+def test_top_order_is_the_full_stable_sort_cut_to_k_ties_included() -> None:
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 200):
+        total = rng.integers(0, 5, n).astype(float)  # many ties, also at the cutoff
+        total[rng.random(n) < 0.1] = -np.inf
+        full = np.lexsort((-np.arange(n), -total))
+        for k in (1, 3, n):
+            assert top_order(total, k).tolist() == full[:k].tolist()
