@@ -69,6 +69,27 @@ class ZeroLatencyLM:
         return answer
 
 
+class TimedLM:
+    """Wraps a model and adds up the wall time spent inside it."""
+
+    def __init__(self, inner: LanguageModel) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    @property
+    def name(self) -> str:
+        """The wrapped model's name."""
+        return self.inner.name
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """The wrapped model's answer, timed."""
+        started = time.perf_counter()
+        try:
+            return self.inner.complete(request)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 def tiled_town(folder: Path, copies: int = 2) -> World:
     """Millbrook repeated copies x copies times, each copy's places renamed, streets joined."""
     town = yaml.safe_load(TOWN.read_text())
@@ -146,31 +167,24 @@ def build(world: World, agents: int, memories: int, lm: LanguageModel, seed: int
     return engine
 
 
-def measure(engine: Engine, warmup: int, ticks: int) -> float:
-    """Agent-steps per second over `ticks` ticks, after `warmup` ticks (morning plans)."""
-    for _ in range(warmup):
-        engine.step()
-    started = time.perf_counter()
-    for _ in range(ticks):
-        engine.step()
-    return len(engine.agents) * ticks / (time.perf_counter() - started)
-
-
-def profile(engine: Engine, ticks: int, rows: int) -> str:
-    """The top `rows` functions by own time over `ticks` ticks, and the LM's share."""
+def measure(engine: Engine, lm: TimedLM, ticks: int, profile: int) -> tuple[float, float]:
+    """(agent-steps per second, share of the time spent in the LM) over `ticks` ticks; with
+    `profile`, also print the top `profile` functions by own time (the rate then includes
+    the profiler's overhead)."""
     profiler = cProfile.Profile()
-    profiler.enable()
+    lm.seconds = 0.0
+    started = time.perf_counter()
+    if profile:
+        profiler.enable()
     for _ in range(ticks):
         engine.step()
     profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    total = stats.total_tt  # type: ignore[attr-defined]
-    lm = sum(
-        v[3] for k, v in stats.stats.items() if k[2] == "complete" and "llm" in k[0]  # type: ignore[attr-defined]
-    )
-    stats.sort_stats("tottime").print_stats(rows)
-    return f"LM backend share of profiled time: {lm / total:.1%}\n{out.getvalue()}"
+    wall = time.perf_counter() - started
+    if profile:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(profile)
+        print(out.getvalue())
+    return len(engine.agents) * ticks / wall, lm.seconds / wall
 
 
 def main() -> None:
@@ -187,17 +201,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         world = tiled_town(Path(folder))
     print(f"world: {world.name}, {world.width}x{world.height} tiles, {len(world.arenas)} arenas")
-    print("| agents | memories each | timed ticks | agent-steps/s | target |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"LM: {args.lm}; timed from tick {args.warmup} (after the morning plans)")
+    print("| agents | memories each | timed ticks | agent-steps/s | time in the LM | target |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for n in args.agents:
-        lm: LanguageModel = ZeroLatencyLM(args.seed) if args.lm == "zero" else FakeLM(args.seed)
+        inner = ZeroLatencyLM(args.seed) if args.lm == "zero" else FakeLM(args.seed)
+        lm = TimedLM(inner)
         engine = build(world, n, args.memories, lm, args.seed)
-        ticks = args.ticks or max(4, 4000 // n)
-        rate = measure(engine, args.warmup, ticks)
+        for _ in range(args.warmup):
+            engine.step()
+        ticks = args.ticks or max(10, 10_000 // n)
+        rate, share = measure(engine, lm, ticks, args.profile)
         target = "≥ 2,000" if n >= 1000 else "-"
-        print(f"| {n:,} | {args.memories:,} | {ticks} | {rate:,.0f} | {target} |", flush=True)
-        if args.profile:
-            print(profile(engine, max(2, ticks // 2), args.profile))
+        print(f"| {n:,} | {args.memories:,} | {ticks} | {rate:,.0f} | {share:.1%} | {target} |")
 
 
 if __name__ == "__main__":

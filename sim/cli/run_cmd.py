@@ -173,7 +173,8 @@ def _run_to_end(sim: Simulation, total: int, console: Console) -> JSON:
     stderr that says why and how to go on; neither ever finishes on canned answers.
     """
     status, stopped = "failed", ""
-    sim.engine.lm.on_wait = _say_waiting
+    if sim.lm_name.startswith("openai:"):  # a remote server can stall; the in-process model
+        sim.engine.lm.on_wait = _say_waiting  # only computes, and its bar shows it does
     with _StopBetweenTicks() as stop:
         try:
             run_with_progress(sim, total, console, should_stop=lambda: stop.asked)

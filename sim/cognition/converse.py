@@ -99,7 +99,8 @@ def next_line(
     )
     names = [a.name for a in group]
     decision = f"line {len(lines) + 1} to {', '.join(others)}"
-    return say(speaker.name, call, names, lines, cog, decision)
+    own = [text for who, text in lines[:-1] if who == speaker.name]  # no saying it twice
+    return say(speaker.name, call, names, lines, cog, decision, avoid=own)
 
 
 def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> Conversation:

@@ -73,11 +73,14 @@ def strip_speaker(text: str, names: Sequence[str]) -> str:
 
 
 def dialogue_gate(names: Sequence[str], previous: str | None, field: str = "utterance") -> Check:
-    """The gate of a dialogue turn: the default checks, then no copy of the previous line and
-    no other speaker's "Name:" left inside the line once the leading prefix is stripped."""
+    """The gate of a dialogue turn: the default checks, then no copy of the previous line, no
+    other speaker's "Name:" left inside the line once the leading prefix is stripped, and not
+    just a name (SmolLM2 answers "Eleanor Hale" to Eleanor's greeting)."""
 
     def check(answer: BaseModel) -> str | None:
         line = strip_speaker(str(getattr(answer, field)), names)
+        if line.strip(" .,!?;:'\"") in names:
+            return "a name alone is not a line"
         found = echo(line, names, previous)
         if found.flagged:
             return f"echo: {found.reasons[0]}"

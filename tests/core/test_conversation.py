@@ -133,3 +133,22 @@ def test_a_copied_line_is_rejected_and_a_speaker_prefix_stripped(
     assert convo.lines[0] == ("Eleanor Hale", "lovely morning for the garden")
     assert convo.lines[1] == ("Maya Torres", "It is, and the beans are up at last")
     assert structured.stats.rejected == 1
+
+
+def test_a_speaker_never_says_the_same_line_twice(
+    willow: World, willow_people: list[Persona]
+) -> None:
+    eleanor, maya, _ = people(willow_people, willow)
+    lm = ScriptedLM(
+        [
+            turn("Will you bring buns to the picnic?"),
+            turn("Of course I will, a whole tray"),
+            turn("Will you bring buns to the picnic?"),  # her own first line again: rejected
+            turn("Wonderful, see you at noon", end=True),
+        ]
+    )
+    structured = StructuredLM(lm)
+    cog = Cognition(structured, CognitionConfig(max_turns=6), seed=0, now=9 * HOUR)
+    convo = converse.hold([eleanor, maya], "Willow Park:Lawn", cog, tick_seconds=10)
+    assert convo.lines[2] == ("Eleanor Hale", "Wonderful, see you at noon")
+    assert structured.stats.rejected == 1

@@ -84,3 +84,14 @@ def test_an_interview_answer_that_is_a_bare_name_is_retried() -> None:
     )
     assert answer.answer == good
     assert lm.stats.rejected == 1
+
+
+def test_a_dialogue_line_that_is_only_a_name_is_rejected() -> None:
+    from sim.cognition.gate import dialogue_gate
+
+    class Turn(BaseModel):
+        utterance: str
+
+    check = dialogue_gate(["Eleanor Hale", "Maya Torres"], "Good morning, Maya!")
+    assert check(Turn(utterance="Eleanor Hale.")) == "a name alone is not a line"
+    assert check(Turn(utterance="Morning, Eleanor! Tea?")) is None

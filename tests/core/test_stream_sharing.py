@@ -29,10 +29,10 @@ def stream_of(n: int, embedder: HashEmbedder | None = None) -> MemoryStream:
 def test_single_appends_reallocate_a_logarithmic_number_of_times() -> None:
     s = MemoryStream(HashEmbedder())
     moves = {"vectors": 0, "access": 0}
-    last = {"vectors": id(s._tail.vectors), "access": id(s._access)}
+    last = {"vectors": id(s._tail.columns), "access": id(s._access)}
     for i in range(1000):
         s.add(memories(1, i), i)
-        now = {"vectors": id(s._tail.vectors), "access": id(s._access)}
+        now = {"vectors": id(s._tail.columns), "access": id(s._access)}
         moves = {k: moves[k] + (now[k] != last[k]) for k in moves}
         last = now
         capacity = len(s._tail.importance)
