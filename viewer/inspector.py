@@ -160,8 +160,9 @@ def _retrieval_lines(model: Timeline, retrieval: JSON | None) -> list[Line]:
     ]
     for m in retrieval["memories"]:
         out.append(Line(str(m.get("text", ""))))
-        parts = ("score", "recency", "importance", "relevance")
-        out.append(Line("   ".join(f"{k} {_num(m.get(k))}" for k in parts), "dim"))
+        parts = ("score", "recency", "importance", "relevance", "about")
+        shown = [k for k in parts if k in m]  # runs from before `about` have no such part
+        out.append(Line("   ".join(f"{k} {_num(m.get(k))}" for k in shown), "dim"))
     return out
 
 

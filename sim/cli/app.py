@@ -25,6 +25,13 @@ MAX_SEED = 2**63 - 1  # seeds are stored as SQLite integers
 MAX_WEIGHT = 1e6  # retrieval weights: far past any useful ratio, and finite
 MAX_TOP_K = 10_000  # memories per decision
 LM_HELP = "embedded (SmolLM2 in-process), fake (test double), or openai:MODEL"
+# Options that several commands share, declared once.
+LmOption = Annotated[str, typer.Option(help=LM_HELP)]
+BaseUrlOption = Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL")]
+ApiKeyOption = Annotated[str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)]
+EmbedderOption = Annotated[
+    str | None, typer.Option(help="minilm or hash (default: hash with the fake LM)")
+]
 
 
 @app.command("run")
@@ -247,14 +254,10 @@ def rehearse_command(
     rubric: Annotated[
         Path | None, typer.Option(help="rubric YAML to judge by (default: the persona's)")
     ] = None,
-    lm: Annotated[str, typer.Option(help=LM_HELP)] = "embedded",
-    base_url: Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL")] = None,
-    api_key: Annotated[
-        str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)
-    ] = None,
-    embedder: Annotated[
-        str | None, typer.Option(help="minilm or hash (default: hash with the fake LM)")
-    ] = None,
+    lm: LmOption = "embedded",
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    embedder: EmbedderOption = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="root seed")] = 0,
     script: Annotated[
         Path | None, typer.Option(help="play your lines from this file, one per line")
@@ -299,14 +302,10 @@ def experiment_command(
     hours: Annotated[
         float | None, typer.Option(help="game hours per arm (default: the script's)")
     ] = None,
-    lm: Annotated[str, typer.Option(help=LM_HELP)] = "embedded",
-    base_url: Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL")] = None,
-    api_key: Annotated[
-        str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)
-    ] = None,
-    embedder: Annotated[
-        str | None, typer.Option(help="minilm or hash (default: hash with the fake LM)")
-    ] = None,
+    lm: LmOption = "embedded",
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    embedder: EmbedderOption = None,
     seed: Annotated[
         int, typer.Option(min=0, max=MAX_SEED, help="root seed; replicate seeds derive from it")
     ] = 0,

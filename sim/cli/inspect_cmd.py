@@ -308,7 +308,7 @@ def _print_agent(d: JSON, console: Console) -> None:
         query = last["query"].strip(" ,;")  # a reflection with no questions has an empty query
         about = f"{last['purpose']}: {shorten(query, 60)}" if query else last["purpose"]
         table = Table(title=Text(f"Memories retrieved for the last decision ({about})"))
-        for col in ("score", "recency", "importance", "relevance", "memory"):
+        for col in ("score", "recency", "importance", "relevance", "about", "memory"):
             table.add_column(col)
         for m in last["memories"][:10]:
             table.add_row(
@@ -316,6 +316,7 @@ def _print_agent(d: JSON, console: Console) -> None:
                 f"{m['recency']:.2f}",
                 f"{m['importance']:.2f}",
                 f"{m['relevance']:.2f}",
+                f"{m.get('about', 0.0):.2f}",  # absent in runs from before it existed
                 Text(shorten(m["text"], 90)),
             )
         console.print(table)
