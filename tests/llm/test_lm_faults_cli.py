@@ -144,6 +144,11 @@ def test_a_server_that_dies_after_the_first_tick_stops_the_run_ready_to_resume(
     assert one_line(out).endswith(f"then: sim run --resume {died}")
     with sqlite3.connect(died) as con:
         assert con.execute("SELECT ticks FROM run").fetchone()[0] >= 1
+    with FakeOpenAIServer() as server:  # the server is back: the run goes on to its target
+        back = sim("run", "--resume", str(died), "--base-url", server.url)
+    assert back.returncode == 0, back.stderr  # its stored ticks re-ran to their stored digest
+    with sqlite3.connect(died) as con:
+        assert con.execute("SELECT status, ticks FROM run").fetchone() == ("finished", 10)
 
 
 def _stopped_with_one_line(db: Path, out: Ran, cause: str) -> None:
