@@ -5,11 +5,12 @@ fixed latency, run in its own process so that its Python does not share our inte
 The population is drawn from personas/specs/us_adults.yaml onto Millbrook (worlds/town).
 
 Each setting is timed on the same tick (the first, at 10:00 when everyone is up, after the
-seed memories were rated: everyone plans the day and its first hour, and notices who is
-around) and compared with the critical path: for each
-step of the tick that runs at once (the decisions, then the conversations), the longest chain
-of calls one agent (or one conversation) makes, times the latency. Every setting must end on
-the same digest. Figures are in docs/performance.md ("Concurrency").
+seed memories were rated: everyone plans the day and its first hour, rates what it sees and
+may start a conversation) and compared with the critical path: for each step of the tick that
+runs at once (the decisions, then the conversations), the longest chain of calls one agent
+(or one conversation) makes, times the latency. Every setting must end on the same digest.
+"Our CPU" is this process's CPU time per call (engine, client, threads); in one interpreter
+it bounds how many calls a second can be kept in flight. Figures: docs/performance.md.
 
     python bench/concurrency.py                                  # serial, 16, 32, 100
     python bench/concurrency.py --agents 40 --settings 1,8 --latency 0.05
@@ -63,10 +64,13 @@ class ChainMeter:
         self.inner = inner
         self.workers = inner.workers
         self.chains: list[int] = []  # per batch: the longest chain of calls
+        self.seconds: list[float] = []  # per batch: wall time
 
     def map(self, fn: Callable[[A], R], items: Sequence[A]) -> list[R]:
         """Run the batch on the inner executor and note its longest chain."""
+        started = time.perf_counter()
         results = self.inner.map(fn, items)
+        self.seconds.append(time.perf_counter() - started)
         self.chains.append(max((_calls(r) for r in results), default=0))
         return results
 
@@ -115,24 +119,31 @@ def main() -> None:
     url = ours.recv()
     print(f"{args.agents} agents, {args.ticks} tick(s) from 10:00, {args.latency * 1000:g} ms "
           f"per call, server {url} in process {server.pid}")  # fmt: skip
-    print("| concurrency | LM calls | wall s | critical path s | wall / critical path |"
-          " speed-up vs serial | digest |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| concurrency | LM calls | wall s (decide+talk) | critical path s (chains) |"
+        " wall / critical path | our CPU ms per call | speed-up vs serial | digest |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     serial_s = None
     for setting in (int(s) for s in args.settings.split(",")):
         engine, meter = build(url, args.agents, args.seed, setting)
         before = engine.lm.stats.calls
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for _ in range(args.ticks):
             engine.step()
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         meter.close()
         calls = engine.lm.stats.calls - before
-        critical = sum(meter.chains) * args.latency
+        critical = sum(meter.chains) * args.latency  # each batch waits for its longest chain
         serial_s = serial_s or (wall if setting == 1 else None)
         speedup = f"{serial_s / wall:.1f}x" if serial_s else "-"
-        print(f"| {setting} | {calls} | {wall:.2f} | {critical:.2f} | {wall / critical:.2f} | "
-              f"{speedup} | {engine.digest[:12]} |", flush=True)  # fmt: skip
+        ratio = f"{wall / critical:.2f}" if critical else "-"
+        chains = "+".join(map(str, meter.chains))
+        batches = "+".join(f"{b:.1f}" for b in meter.seconds)
+        print(f"| {setting} | {calls} | {wall:.2f} ({batches}) | {critical:.2f} ({chains} calls) |"
+              f" {ratio} |"
+              f" {cpu / calls * 1000:.1f} | {speedup} | {engine.digest[:12]} |",
+              flush=True)  # fmt: skip
     ours.send("done")
     print(f"most requests in flight at the server: {ours.recv()}")
     server.join(timeout=10)

@@ -4,8 +4,9 @@ What is left when the model answers instantly is the engine's own cost: percepti
 prompt building, answer validation, moves and the run record. Each agent starts with 5k
 memories (synthetic observations of townsfolk, hash-embedded, one stream shared by all agents
 the way forks share rows), on Millbrook tiled 2x2 (280x160 tiles, streets joined at the seams),
-with a population drawn from personas/specs/us_adults.yaml, from 10:00. Figures are in
-docs/performance.md ("Engine overhead").
+with a population drawn from personas/specs/us_adults.yaml, from 10:00. Every size is timed
+over the same 10 game minutes (after two ticks of morning plans), so the work per agent is
+comparable. Figures are in docs/performance.md ("Engine overhead").
 
     python bench/engine_speed.py                       # 25, 250 and 1,000 agents
     python bench/engine_speed.py --agents 1000 --profile 25
@@ -18,6 +19,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import tempfile
 import time
@@ -167,10 +169,33 @@ def build(world: World, agents: int, memories: int, lm: LanguageModel, seed: int
     return engine
 
 
-def measure(engine: Engine, lm: TimedLM, ticks: int, profile: int) -> tuple[float, float]:
-    """(agent-steps per second, share of the time spent in the LM) over `ticks` ticks; with
-    `profile`, also print the top `profile` functions by own time (the rate then includes
-    the profiler's overhead)."""
+def owner(filename: str) -> str:
+    """Who a profiled function belongs to: a file of ours, or a third-party package."""
+    path = Path(filename)
+    if ROOT in path.parents and "site-packages" not in path.parts:
+        return str(path.relative_to(ROOT))
+    if "site-packages" in path.parts:
+        return path.parts[path.parts.index("site-packages") + 1]
+    return "python stdlib and builtins"
+
+
+def breakdown(stats: pstats.Stats, rows: int) -> str:
+    """Own time summed by file (ours) or package (theirs), largest first, as a table."""
+    spent: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        key = owner(filename)
+        spent[key] = spent.get(key, 0.0) + own
+    total = sum(spent.values())
+    lines = ["| where (own time) | share |", "| --- | --- |"]
+    for key, own in sorted(spent.items(), key=lambda kv: -kv[1])[:rows]:
+        lines.append(f"| {key} | {own / total:.1%} |")
+    return "\n".join(lines)
+
+
+def measure(engine: Engine, lm: TimedLM, ticks: int, profile: int) -> tuple[float, float, str]:
+    """(agent-steps per second, share of the time spent in the LM, profile) over `ticks` ticks;
+    with `profile`, the profile says where the time went and lists the top `profile` functions
+    by own time (the rate then includes the profiler's overhead)."""
     profiler = cProfile.Profile()
     lm.seconds = 0.0
     started = time.perf_counter()
@@ -180,11 +205,12 @@ def measure(engine: Engine, lm: TimedLM, ticks: int, profile: int) -> tuple[floa
         engine.step()
     profiler.disable()
     wall = time.perf_counter() - started
+    out = io.StringIO()
     if profile:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(profile)
-        print(out.getvalue())
-    return len(engine.agents) * ticks / wall, lm.seconds / wall
+        stats = pstats.Stats(profiler, stream=out)
+        out.write(breakdown(stats, profile) + "\n")
+        stats.sort_stats("tottime").print_stats(profile)
+    return len(engine.agents) * ticks / wall, lm.seconds / wall, out.getvalue()
 
 
 def main() -> None:
@@ -193,7 +219,7 @@ def main() -> None:
     parser.add_argument("--agents", type=int, nargs="+", default=[25, 250, 1000])
     parser.add_argument("--memories", type=int, default=5000, help="memories per agent")
     parser.add_argument("--warmup", type=int, default=2, help="ticks before timing")
-    parser.add_argument("--ticks", type=int, default=0, help="timed ticks (0: ~4,000 steps)")
+    parser.add_argument("--ticks", type=int, default=60, help="timed ticks (10 game minutes)")
     parser.add_argument("--lm", choices=["zero", "fake"], default="zero")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
@@ -201,7 +227,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         world = tiled_town(Path(folder))
     print(f"world: {world.name}, {world.width}x{world.height} tiles, {len(world.arenas)} arenas")
-    print(f"LM: {args.lm}; timed from tick {args.warmup} (after the morning plans)")
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "unset (one per core)")
+    print(f"LM: {args.lm}; timed from tick {args.warmup}; OPENBLAS_NUM_THREADS={blas}")
     print("| agents | memories each | timed ticks | agent-steps/s | time in the LM | target |")
     print("| --- | --- | --- | --- | --- | --- |")
     for n in args.agents:
@@ -210,10 +237,12 @@ def main() -> None:
         engine = build(world, n, args.memories, lm, args.seed)
         for _ in range(args.warmup):
             engine.step()
-        ticks = args.ticks or max(10, 10_000 // n)
-        rate, share = measure(engine, lm, ticks, args.profile)
+        rate, share, profiled = measure(engine, lm, args.ticks, args.profile)
         target = "≥ 2,000" if n >= 1000 else "-"
-        print(f"| {n:,} | {args.memories:,} | {ticks} | {rate:,.0f} | {share:.1%} | {target} |")
+        print(
+            f"| {n:,} | {args.memories:,} | {args.ticks} | {rate:,.0f} | {share:.1%} | {target} |"
+        )
+        print(profiled, end="", flush=True)
 
 
 if __name__ == "__main__":

@@ -186,7 +186,7 @@ class Engine(EngineState):
         decided = self.executor.map(decide_one, deciding)
         self.cog.merge([cog for _, cog in decided])
         decisions = {n: d for n, (d, _) in zip(deciding, decided, strict=True)}
-        self._converse(self._groups(decisions, available))
+        self._converse_all(self._groups(decisions, available))
         self.state.apply_moves(self.world, self._moves(decisions, tick))
         for name, agent in self.agents.items():
             place = self.state.frames[name].place
@@ -220,7 +220,11 @@ class Engine(EngineState):
             groups.append(group)
         return groups
 
-    def _converse(self, groups: list[list[str]]) -> None:
+    def _converse(self, names: list[str]) -> None:
+        """Hold one conversation now and record it (the conformance checks start one)."""
+        self._converse_all([names])
+
+    def _converse_all(self, groups: list[list[str]]) -> None:
         """Hold the tick's conversations (at once, if the executor can), then record them in
         group order; the turns inside each stay in order."""
         held = self.executor.map(self._hold, groups)

@@ -25,7 +25,8 @@ def perceive(
     here = state.frames[agent].tile
     agents, objects = state.grids(world, radius)
     near = [(d, name, AGENT) for d, name in agents.within(here, radius) if name != agent]
-    near.extend((d, key, OBJECT) for d, key in objects.within(here, radius))
+    own = state.frames[agent].object  # what the agent itself is using is not news to it
+    near.extend((d, key, OBJECT) for d, key in objects.within(here, radius) if key != own)
     seen = []
     for d, subject, kind in heapq.nsmallest(attention, near):
         if kind == AGENT:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -114,6 +116,27 @@ class _Attempt(Generic[T]):
     faults: tuple[str, ...] = ()  # every fault this attempt met, retried HTTP tries included
 
 
+_SCHEMAS: weakref.WeakKeyDictionary[type[pydantic.BaseModel], dict[str, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_SCHEMAS_LOCK = threading.Lock()
+
+
+def schema_of(output: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """`output.model_json_schema()`, made once per class (do not change the dict).
+
+    Building it costs milliseconds, a large share of a call's own CPU; prompts with choices
+    make their class per call, and live only as long as it is used.
+    """
+    with _SCHEMAS_LOCK:
+        schema = _SCHEMAS.get(output)
+    if schema is None:
+        schema = output.model_json_schema()
+        with _SCHEMAS_LOCK:
+            _SCHEMAS[output] = schema
+    return schema
+
+
 def extract_json(text: str) -> str:
     """The outermost `{...}` in `text` after dropping markdown code fences (models add both)."""
     text = _FENCE.sub("", text)
@@ -146,6 +169,7 @@ class StructuredLM:
         # Decisions may ask from several threads at once (`sim.executor`): the totals, the
         # outage monitor and the failure streak are shared, so they change under this lock.
         self._lock = threading.Lock()
+        self._noticing = False  # a call in flight is watched for stalls (see `_one_notice`)
 
     def ask(
         self,
@@ -167,7 +191,7 @@ class StructuredLM:
         are retried; anything else (e.g. a replay that diverged) propagates. `LMUnavailable`
         is raised when the model is down (see `OutageMonitor`) or refuses the key.
         """
-        schema = output.model_json_schema()
+        schema = schema_of(output)
         errors: list[str] = []
         for attempt in range(self.max_attempts):
             request = LMRequest(
@@ -213,7 +237,7 @@ class StructuredLM:
     ) -> _Attempt[T]:
         """Run one attempt and classify it; `check` can reject a schema-valid answer."""
         try:
-            with stall_notice(self.on_wait):
+            with self._one_notice() as on_wait, stall_notice(on_wait):
                 response = self.lm.complete(request)
         except LMAuthError as exc:  # a refused key: no retry or fallback can help
             with self._lock:
@@ -241,6 +265,20 @@ class StructuredLM:
             return _Attempt("rejected", response, reason[:1000], faults=retried)
         note = f"answered after retrying: {', '.join(retried)}" if retried else ""
         return _Attempt("ok", response, note, value=value, faults=retried)
+
+    @contextmanager
+    def _one_notice(self) -> Iterator[Callable[[int], None] | None]:
+        """`on_wait` for one of the calls in flight at a time, None for the others: sixteen
+        concurrent slow calls make one "waiting" line, not sixteen."""
+        with self._lock:
+            mine = self.on_wait is not None and not self._noticing
+            self._noticing = self._noticing or mine
+        try:
+            yield self.on_wait if mine else None
+        finally:
+            if mine:
+                with self._lock:
+                    self._noticing = False
 
     def _count(self, result: _Attempt[T]) -> None:
         """Add one attempt to the running totals (the caller holds the lock)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.clock import HOUR
-from sim.memory.stream import MemoryRecord, MemoryStream, people_named
+from sim.memory.stream import MemoryRecord, MemoryStream
 from sim.types import JSON, GameSeconds, MemoryKind
 
 
@@ -99,11 +99,11 @@ def score_components(
 def about_scores(stream: MemoryStream, query: str) -> np.ndarray:
     """1.0 for each memory about a person the query names (by subjects or text), else 0.
 
-    The people are those some memory has among its subjects; the stream keeps, per person, a
-    mask of the memories about them, so this costs O(people) string checks, not a text scan.
+    The people are those some memory has among its subjects; the stream indexes names and
+    remembers, per person, a mask of the memories about them, so this is not a text scan.
     """
     scores = np.zeros(len(stream))
-    for person in people_named(query, stream.people()):
+    for person in stream.people_named(query):
         scores[stream.about(person)] = 1.0
     return scores
 

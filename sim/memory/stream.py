@@ -9,38 +9,25 @@ Embeddings are stored transposed, one column per record in a (dim, n) float32 ar
 is then one matrix-vector product that streams through memory at the bandwidth bound, where
 the row layout's product ran 3-4x slower at 100k records (bench/retrieval.py).
 
-Which records are about a person (for retrieval's `about` score) is worked out once per record
-and person and kept beside the rows, so asking again costs a mask lookup, not a text scan.
+Which records are about a person (for retrieval's `about` score) is indexed beside the rows
+(`sim.memory.about`), so asking costs a mask lookup, not a scan of every text.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import overload
 
 import numpy as np
 
 from sim.embed.protocol import Embedder
+from sim.memory.about import AboutIndex, NameIndex, named_in, text_rows
 from sim.types import JSON, GameSeconds, MemoryKind
 
 MAX_SEGMENTS = 16  # past this many frozen segments, a snapshot first merges them into one
-_WORDS = re.compile(r"\w+")
-
-
-def named_in(text: str, name: str) -> bool:
-    """Whether `text` names a person, by full name or by first name as a whole word."""
-    return name.lower() in text.lower() or name.split()[0].lower() in _WORDS.findall(text.lower())
-
-
-def people_named(text: str, people: Iterable[str]) -> list[str]:
-    """The people of `people` that `text` names (`named_in`, with the text parsed once)."""
-    lowered = text.lower()
-    words = set(_WORDS.findall(lowered))
-    return [p for p in people if p.lower() in lowered or p.split()[0].lower() in words]
 
 
 @dataclass(frozen=True)
@@ -61,11 +48,17 @@ class MemoryRecord:
         return person in self.subjects or named_in(self.text, person)
 
     def to_json(self) -> JSON:
-        """JSON-shaped form."""
-        data = asdict(self)
-        data["evidence"] = list(self.evidence)
-        data["subjects"] = list(self.subjects)
-        return data
+        """JSON-shaped form (written out: `asdict` deep-copies, and every new memory is logged)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text,
+            "created": self.created,
+            "importance": self.importance,
+            "evidence": list(self.evidence),
+            "depth": self.depth,
+            "subjects": list(self.subjects),
+        }
 
     @classmethod
     def from_json(cls, data: JSON) -> MemoryRecord:
@@ -101,26 +94,17 @@ class Segment:
     records: tuple[MemoryRecord, ...]
     columns: np.ndarray  # (dim, n) float32 embeddings, one column per record, never written
     importance: np.ndarray  # (n,) float64, never written
-    # Filled on first use; the rows never change, so neither do these.
-    _about: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    _people: list[frozenset[str]] = field(default_factory=list, repr=False)
+    _index: list[AboutIndex] = field(default_factory=list, repr=False)  # built on first ask
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def people(self) -> frozenset[str]:
-        """Everyone some record here has among its subjects."""
-        if not self._people:
-            self._people.append(frozenset(s for r in self.records for s in r.subjects))
-        return self._people[0]
-
-    def about(self, person: str) -> np.ndarray:
-        """Which rows are about `person` (a boolean mask)."""
-        mask = self._about.get(person)
-        if mask is None:
-            mask = np.fromiter((r.is_about(person) for r in self.records), bool, len(self))
-            self._about[person] = mask
-        return mask
+    @property
+    def index(self) -> AboutIndex:
+        """Who the rows are about, indexed (built once: the rows never change)."""
+        if not self._index:
+            self._index.append(AboutIndex(self.records))
+        return self._index[0]
 
 
 class _Tail:
@@ -156,21 +140,14 @@ class _Tail:
         """Which rows are about `person`; only rows appended since the last ask are read."""
         known = self._about.get(person, np.zeros(0, dtype=bool))
         if len(known) < len(self.records):
-            fresh = np.fromiter(
-                (r.is_about(person) for r in self.records[len(known) :]),
-                bool,
-                len(self.records) - len(known),
-            )
-            known = np.concatenate([known, fresh])
+            known = np.concatenate([known, text_rows(self.records[len(known) :], person)])
             self._about[person] = known
         return known
 
     def seal(self) -> Segment:
         """The rows so far as a frozen segment (views of the arrays, no copy)."""
         n = len(self.records)
-        about = {p: mask for p, mask in self._about.items() if len(mask) == n}
-        people = [frozenset(self.people)]
-        return Segment(tuple(self.records), self.columns[:, :n], self.importance[:n], about, people)
+        return Segment(tuple(self.records), self.columns[:, :n], self.importance[:n])
 
 
 def merge(segments: Sequence[Segment]) -> Segment:
@@ -243,6 +220,9 @@ class MemoryStream:
         self._tail = _Tail(embedder.dim)
         self._access = np.zeros(16, dtype=np.int64)
         self._access_shared = False  # a handle holds `_access`: copy before writing
+        # For `people_named`: the parts a name index was built from, the index, and how many
+        # of the tail's people it holds.
+        self._names: tuple[tuple[Segment, ...], _Tail, NameIndex, int] | None = None
 
     def __len__(self) -> int:
         return self._frozen + len(self._tail)
@@ -323,15 +303,26 @@ class MemoryStream:
     def similarity(self, query_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every record to a unit query vector (one product per part)."""
         q = query_vector.astype(np.float32)
-        return np.concatenate([q @ c for c, _ in self._parts()]).astype(np.float64)
+        return np.concatenate([q @ c for c, _ in self._parts()], dtype=np.float64)
 
     def people(self) -> set[str]:
         """Everyone some memory has among its subjects."""
-        return set(self._tail.people).union(*(s.people() for s in self._segments))
+        return set(self._tail.people).union(*(s.index.people() for s in self._segments))
+
+    def people_named(self, text: str) -> set[str]:
+        """The people of `people()` that `text` names (see `named_in`)."""
+        held = self._names
+        if held is None or held[0] is not self._segments or held[1] is not self._tail:
+            held = self._names = (self._segments, self._tail, NameIndex(), 0)
+            held[2].add(self.people())
+        if held[3] < len(self._tail.people):  # the tail's people are only ever added to
+            held[2].add(self._tail.people)
+            self._names = (*held[:3], len(self._tail.people))
+        return held[2].named(text)
 
     def about(self, person: str) -> np.ndarray:
         """Boolean mask of the memories about `person` (subjects or text; see `is_about`)."""
-        parts = [s.about(person) for s in self._segments]
+        parts = [s.index.about(person) for s in self._segments]
         return np.concatenate([*parts, self._tail.about(person)])
 
     def importance_column(self) -> np.ndarray:

@@ -139,6 +139,9 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
     faults = server.faults
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers: no connection per call
+        disable_nagle_algorithm = True  # else each answer's body waits 40 ms for an ACK
+
         def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
             return
 

@@ -6,7 +6,7 @@ result never depends on the order in which decisions were made.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from sim.types import JSON, Tile
 from sim.world.grid import TileGrid, VersionedDict, versioned
@@ -25,10 +25,15 @@ class Frame:
     chat: str | None = None
 
     def to_json(self) -> JSON:
-        """JSON-shaped form."""
-        data = asdict(self)
-        data["tile"] = list(self.tile)
-        return data
+        """JSON-shaped form (written out: `asdict` was a tenth of a 1,000-agent tick)."""
+        return {
+            "tile": list(self.tile),
+            "action": self.action,
+            "emoji": self.emoji,
+            "place": self.place,
+            "object": self.object,
+            "chat": self.chat,
+        }
 
     @classmethod
     def from_json(cls, data: JSON) -> Frame:

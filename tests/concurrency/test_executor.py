@@ -9,6 +9,8 @@ import pytest
 
 from sim.errors import SimInputError
 from sim.executor import SerialExecutor, ShuffledExecutor, ThreadExecutor, make_executor
+from sim.llm.fake import FakeLM
+from sim.llm.structured import StructuredLM
 
 
 def test_results_come_back_in_item_order_whatever_the_submission_order() -> None:
@@ -57,3 +59,13 @@ def test_concurrency_flag_values() -> None:
     assert make_executor(16).workers == 16
     with pytest.raises(SimInputError, match="concurrency"):
         make_executor(0)
+
+
+def test_only_one_of_the_calls_in_flight_tells_that_the_model_is_slow() -> None:
+    """Sixteen stalled calls print one "waiting for the LM" line, not sixteen."""
+    lm = StructuredLM(FakeLM())
+    lm.on_wait = print
+    with lm._one_notice() as first, lm._one_notice() as second:
+        assert first is print and second is None
+    with lm._one_notice() as after:
+        assert after is print  # the watch passes on once the watched call returned

@@ -19,7 +19,7 @@ EXECUTORS: dict[str, Callable[[], Executor]] = {
 
 
 def _run(world: str, ticks: int, executor: Executor) -> tuple[str, list[TickRecord]]:
-    sim = Simulation.build(world, lm="fake", seed=3)
+    sim = Simulation.build(world, lm="fake", seed=0)  # a seed whose agents talk early
     sim.engine.executor = executor
     try:
         records = [sim.step() for _ in range(ticks)]

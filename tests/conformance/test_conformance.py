@@ -80,7 +80,8 @@ def test_a_wrong_checkpoint_fails_the_resume(monkeypatch: pytest.MonkeyPatch) ->
     real = SQLiteRecorder.write_tick
 
     def wrong(self: SQLiteRecorder, record: Any, checkpoint: JSON | None = None) -> None:
-        real(self, record, checkpoint and {**checkpoint, "seed": checkpoint["seed"] + 1})
+        # A checkpoint that forgot what it had recorded: the resumed run records it again.
+        real(self, record, checkpoint and {**checkpoint, "frames_seen": {}})
 
     monkeypatch.setattr(SQLiteRecorder, "write_tick", wrong)
     _fails("resume")

@@ -77,3 +77,10 @@ def test_the_index_follows_moves_made_after_it_was_built(willow: World) -> None:
     assert perceive(willow, copy, names[0], 6, 50) == perceive_pairwise(
         willow, copy, names[0], 6, 50
     )
+
+
+def test_a_frame_round_trips_through_json_with_every_field() -> None:
+    frame = Frame((3, 4), "reading", "📖", "Cafe:Counter", "Cafe:Counter:stool", "hello")
+    data = frame.to_json()
+    assert set(data) == set(Frame.__dataclass_fields__)
+    assert Frame.from_json(data) == frame

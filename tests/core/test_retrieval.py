@@ -7,6 +7,7 @@ import pytest
 
 from sim.clock import HOUR
 from sim.embed.hashing import HashEmbedder
+from sim.memory.about import AboutIndex, NameIndex, named_in
 from sim.memory.retrieval import (
     RetrievalConfig,
     about_scores,
@@ -15,7 +16,7 @@ from sim.memory.retrieval import (
     retrieve,
     top_order,
 )
-from sim.memory.stream import MemoryStream, NewMemory, named_in
+from sim.memory.stream import MemoryRecord, MemoryStream, NewMemory
 
 
 def stream_with(items: list[tuple[str, int, int]]) -> MemoryStream:
@@ -173,3 +174,37 @@ def test_top_order_is_the_full_stable_sort_cut_to_k_ties_included() -> None:
         full = np.lexsort((-np.arange(n), -total))
         for k in (1, 3, n):
             assert top_order(total, k).tolist() == full[:k].tolist()
+
+
+def test_the_about_index_agrees_with_the_per_record_rule_on_awkward_names() -> None:
+    people = ["Anne-Marie Dupont", "Zoë Ünal", "Al Green", "Ann Lee"]
+    texts = [
+        "anne-marie came by",  # a first name that is not a word never matches as a word
+        "met ANNE-MARIE DUPONT\nat noon",
+        "zoë waved",
+        "ZOË ÜNAL smiled",
+        "Alan talked to al",
+        "Ann's bag; Anna's hat",
+        "nobody here",
+        "green light from al green",
+    ]
+    records = [
+        MemoryRecord(i, "observation", t, 0, 1, subjects=(people[i % 4],) if i == 6 else ())
+        for i, t in enumerate(texts)
+    ]
+    index = AboutIndex(records)
+    assert index.people() == {people[2]}
+    for person in people:
+        assert index.about(person).tolist() == [r.is_about(person) for r in records]
+    names = NameIndex()
+    names.add([*people, "Bo", "Ann Leeds"])  # a two-letter name; one full name inside another
+    for text in [*texts, "bo and ann leeds", "ann lee"]:
+        expected = {p for p in names.people if named_in(text, p)}
+        assert names.named(text) == expected
+
+
+def test_a_memory_record_round_trips_through_json_with_every_field() -> None:
+    record = MemoryRecord(4, "reflection", "insight", 60, 7, (1, 2), 1, ("Sam Lee",))
+    data = record.to_json()
+    assert set(data) == set(MemoryRecord.__dataclass_fields__)
+    assert MemoryRecord.from_json(data) == record

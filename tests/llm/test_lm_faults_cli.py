@@ -139,7 +139,7 @@ def test_a_server_that_dies_after_the_first_tick_stops_the_run_ready_to_resume(
     with sqlite3.connect(first) as con:  # the requests tick 0 makes (preparation included)
         asked = con.execute("SELECT count(*) FROM lm_call WHERE NOT cached").fetchone()[0]
     with FakeOpenAIServer(Faults(always="server_error", start=asked)) as server:
-        out = remote_run(server.url, died, ticks=10)
+        out = remote_run(server.url, died, ticks=400)  # long enough to call the LM again
     _stopped_with_one_line(died, out, "HTTP 503")
     assert one_line(out).endswith(f"then: sim run --resume {died}")
     with sqlite3.connect(died) as con:
@@ -148,7 +148,7 @@ def test_a_server_that_dies_after_the_first_tick_stops_the_run_ready_to_resume(
         back = sim("run", "--resume", str(died), "--base-url", server.url)
     assert back.returncode == 0, back.stderr  # its stored ticks re-ran to their stored digest
     with sqlite3.connect(died) as con:
-        assert con.execute("SELECT status, ticks FROM run").fetchone() == ("finished", 10)
+        assert con.execute("SELECT status, ticks FROM run").fetchone() == ("finished", 400)
 
 
 def _stopped_with_one_line(db: Path, out: Ran, cause: str) -> None:
