@@ -21,29 +21,9 @@ from sim.assembly import load_town
 from sim.embed.factory import make_embedder
 from sim.embed.protocol import Embedder
 from sim.engine import Engine
-from sim.llm.protocol import LanguageModel, LMRequest, LMResponse
-from sim.llm.wrappers import CachingLM, make_lm
+from sim.llm.wrappers import CachingLM, TimedLM, make_lm
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Timed:
-    """Wraps a backend to sum the wall time spent inside the model."""
-
-    def __init__(self, inner: LanguageModel) -> None:
-        self.inner = inner
-        self.seconds = 0.0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def complete(self, request: LMRequest) -> LMResponse:
-        start = time.perf_counter()
-        try:
-            return self.inner.complete(request)
-        finally:
-            self.seconds += time.perf_counter() - start
 
 
 class Counted:
@@ -79,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
 
     world, people = load_town(Path(args.world), None)
-    model = Timed(CachingLM(make_lm(args.lm, seed=args.seed)))
+    model = TimedLM(CachingLM(make_lm(args.lm, seed=args.seed)))
     vectors = Counted(make_embedder(args.embedder))
     started = time.perf_counter()
     engine = Engine(world, people, model, vectors, seed=args.seed)

@@ -33,6 +33,7 @@ from sim.embed.hashing import HashEmbedder
 from sim.engine import Engine
 from sim.llm.fake import FakeLM
 from sim.llm.protocol import LanguageModel, LMRequest, LMResponse
+from sim.llm.wrappers import TimedLM
 from sim.memory.stream import MemoryStream, NewMemory
 from sim.persona import Persona
 from sim.population import generate, load_spec
@@ -69,27 +70,6 @@ class ZeroLatencyLM:
         if answer is None:
             answer = self._answers[key] = self._fake.complete(request)
         return answer
-
-
-class TimedLM:
-    """Wraps a model and adds up the wall time spent inside it."""
-
-    def __init__(self, inner: LanguageModel) -> None:
-        self.inner = inner
-        self.seconds = 0.0
-
-    @property
-    def name(self) -> str:
-        """The wrapped model's name."""
-        return self.inner.name
-
-    def complete(self, request: LMRequest) -> LMResponse:
-        """The wrapped model's answer, timed."""
-        started = time.perf_counter()
-        try:
-            return self.inner.complete(request)
-        finally:
-            self.seconds += time.perf_counter() - started
 
 
 def tiled_town(folder: Path, copies: int = 2) -> World:

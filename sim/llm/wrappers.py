@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 
@@ -31,6 +32,27 @@ class ReplayMissError(SimInputError):
             "replay with the same seed, world, code version and LM settings as the recorded run",
         )
         self.key = key
+
+
+class TimedLM:
+    """Wraps a model and adds up the wall time spent inside it (benchmark telemetry only)."""
+
+    def __init__(self, inner: LanguageModel) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    @property
+    def name(self) -> str:
+        """The wrapped model's name."""
+        return self.inner.name
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """The wrapped model's answer, timed."""
+        started = time.perf_counter()
+        try:
+            return self.inner.complete(request)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 class CachingLM:
