@@ -6,46 +6,97 @@ default end to end.
 
     python bench/cost.py --hours 3                # fake LM: engine cost and call counts
     python bench/cost.py --hours 3 --lm embedded  # the embedded SmolLM2 model
+    python bench/cost.py --db RUN.db              # a recorded run (`sim run`): by purpose,
+                                                  # and what the agents did per agent-hour
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sqlite3
 import time
-from collections.abc import Sequence
+from collections import Counter
 from pathlib import Path
-
-import numpy as np
 
 from sim.assembly import load_town
 from sim.embed.factory import make_embedder
-from sim.embed.protocol import Embedder
+from sim.embed.metered import MeteredEmbedder
 from sim.engine import Engine
 from sim.llm.wrappers import CachingLM, TimedLM, make_lm
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class Counted:
-    """Wraps an embedder to count the texts it embeds."""
+def recorded(db: str, first_tick: int, last_tick: int | None) -> None:
+    """Print a recorded run's LM cost by purpose and its behaviour, per agent-hour, over ticks
+    `first_tick` (1 leaves out the first tick's start-up) to `last_tick` (default: the last),
+    so two runs stopped at different ticks compare over the same stretch."""
+    last = 10**9 if last_tick is None else last_tick
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    (people, tick_seconds, start) = con.execute(
+        "SELECT personas_json, tick_seconds, start_time FROM run"
+    ).fetchone()
+    ticks = con.execute(
+        "SELECT count(*) FROM tick WHERE tick BETWEEN ? AND ?", (first_tick, last)
+    ).fetchone()[0]
+    agent_hours = len(json.loads(people)) * ticks * tick_seconds / 3600
+    first = label_of(start + first_tick * tick_seconds)
+    print(f"{db}: ticks {first_tick}-{first_tick + ticks - 1} from {first}, "
+          f"{agent_hours:.1f} agent-hours")  # fmt: skip
+    rows = con.execute(
+        "SELECT purpose, count(*), sum(prompt_tokens), sum(completion_tokens),"
+        " sum(latency_ms) FROM lm_call WHERE tick BETWEEN ? AND ? AND NOT cached"
+        " GROUP BY purpose ORDER BY count(*) DESC",
+        (first_tick, last),
+    ).fetchall()
+    print(f"  {'purpose':24} {'calls':>7} {'prompt tok':>11} {'compl. tok':>11} {'LM s':>7}"
+          "   (per agent-hour; LM seconds in all)")  # fmt: skip
+    total = [0.0, 0.0, 0.0, 0.0]
+    for purpose, calls, prompt, completion, ms in rows:
+        per = [calls, prompt, completion]
+        total = [t + v for t, v in zip(total, [*per, ms / 1000], strict=True)]
+        print(f"  {purpose:24} " + " ".join(f"{v / agent_hours:>{w}.1f}"
+              for v, w in zip(per, (7, 11, 11), strict=True)) + f" {ms / 1000:7.0f}")  # fmt: skip
+    print(
+        f"  {'all':24} {total[0] / agent_hours:7.1f} {total[1] / agent_hours:11.0f} "
+        f"{total[2] / agent_hours:11.0f} {total[3]:7.0f}   (reference: 80.5, 22,600, 900)"
+    )
+    kinds = Counter(
+        dict(
+            con.execute(
+                "SELECT kind, count(*) FROM event WHERE tick BETWEEN ? AND ? GROUP BY kind",
+                (first_tick, last),
+            ).fetchall()
+        )
+    )
+    replans = sum(
+        bool(json.loads(d).get("situation"))
+        for (d,) in con.execute(
+            "SELECT data_json FROM event WHERE kind = 'decompose' AND tick BETWEEN ? AND ?",
+            (first_tick, last),
+        )
+    )
+    reflections = con.execute(
+        "SELECT count(DISTINCT agent || '@' || tick) FROM lm_call"
+        " WHERE purpose = 'reflect_questions' AND tick BETWEEN ? AND ?",
+        (first_tick, last),
+    ).fetchone()[0]
+    behaviour = {
+        "conversations": kinds["conversation"],
+        "reflections (sessions)": reflections,
+        "insights": kinds["reflection"],
+        "re-plans (steps re-made after news)": replans,
+        "reactions": kinds["react"],
+        "decompositions": kinds["decompose"],
+    }
+    for what, n in behaviour.items():
+        print(f"  {what:38} {n:5d}  {n / agent_hours:6.3f} per agent-hour")
 
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.texts = 0
-        self.calls = 0
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
-        self.texts += len(texts)
-        return self.inner.embed(texts)
+def label_of(seconds: int) -> str:
+    """Game time as HH:MM."""
+    return f"{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}"
 
 
 def main() -> None:
@@ -56,11 +107,17 @@ def main() -> None:
     parser.add_argument("--embedder", default="hash")
     parser.add_argument("--hours", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--db", help="report on this recorded run instead of running one")
+    parser.add_argument("--first-tick", type=int, default=1, help="with --db: count from here")
+    parser.add_argument("--last-tick", type=int, help="with --db: count up to here")
     args = parser.parse_args()
+    if args.db:
+        recorded(args.db, args.first_tick, args.last_tick)
+        return
 
     world, people = load_town(Path(args.world), None)
     model = TimedLM(CachingLM(make_lm(args.lm, seed=args.seed)))
-    vectors = Counted(make_embedder(args.embedder))
+    vectors = MeteredEmbedder(make_embedder(args.embedder))
     started = time.perf_counter()
     engine = Engine(world, people, model, vectors, seed=args.seed)
     setup = time.perf_counter() - started
@@ -68,8 +125,10 @@ def main() -> None:
     setup_texts, setup_lm_seconds = vectors.texts, model.seconds
     ticks = round(args.hours * 3600 / world.tick_seconds)
     started = time.perf_counter()
-    for _ in range(ticks):
+    for i in range(ticks):
         engine.step()
+        if i == 0:
+            first_tick = time.perf_counter() - started
     wall = time.perf_counter() - started
     after = engine.lm.stats.to_json()
     spent = {k: after[k] - before[k] for k in after}
@@ -98,6 +157,7 @@ def main() -> None:
         "minute for 25 agents)"
     )
     print(f"time in the LM: {lm_seconds:.1f}s; wall: {wall:.1f}s ({ticks / wall:.1f} ticks/s)")
+    print(f"time to the first tick: {setup + first_tick:.1f}s (model load, seeds and tick 0)")
     print(f"digest: {engine.digest[:16]}")
 
 

@@ -11,6 +11,10 @@ comparable. Figures are in docs/performance.md ("Engine overhead").
     python bench/engine_speed.py                       # 25, 250 and 1,000 agents
     python bench/engine_speed.py --agents 1000 --profile 25
     python bench/engine_speed.py --agents 250 --lm fake   # the schema-sampling FakeLM instead
+    python bench/engine_speed.py --agents 25 --memories 0 --ticks 6 --lm embedded --embedder minilm
+
+With `--lm embedded` (and the MiniLM embedder) it measures the share of wall time the engine
+spends outside the model's and the embedder's calls.
 """
 
 from __future__ import annotations
@@ -23,17 +27,21 @@ import os
 import pstats
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
+from sim.embed.factory import make_embedder
 from sim.embed.hashing import HashEmbedder
+from sim.embed.metered import MeteredEmbedder
+from sim.embed.protocol import Embedder
 from sim.engine import Engine
 from sim.llm.fake import FakeLM
 from sim.llm.protocol import LanguageModel, LMRequest, LMResponse
-from sim.llm.wrappers import TimedLM
+from sim.llm.wrappers import TimedLM, make_lm
 from sim.memory.stream import MemoryStream, NewMemory
 from sim.persona import Persona
 from sim.population import generate, load_spec
@@ -136,11 +144,13 @@ def shared_memories(people: list[Persona], count: int, seed: int) -> MemoryStrea
     return stream
 
 
-def build(world: World, agents: int, memories: int, lm: LanguageModel, seed: int) -> Engine:
+def build(
+    world: World, agents: int, memories: int, lm: LanguageModel, embedder: Embedder, seed: int
+) -> Engine:
     """A prepared engine whose agents each hold `memories` memories before their seed ones."""
     spec, path = load_spec(SPEC)
     people = generate(spec, str(path), world, agents, seed)
-    engine = Engine(world, people, lm, HashEmbedder(), seed=seed)
+    engine = Engine(world, people, lm, embedder, seed=seed)
     if memories:
         handle = shared_memories(people, memories, seed).handle()
         for agent in engine.agents.values():
@@ -172,25 +182,52 @@ def breakdown(stats: pstats.Stats, rows: int) -> str:
     return "\n".join(lines)
 
 
-def measure(engine: Engine, lm: TimedLM, ticks: int, profile: int) -> tuple[float, float, str]:
-    """(agent-steps per second, share of the time spent in the LM, profile) over `ticks` ticks;
-    with `profile`, the profile says where the time went and lists the top `profile` functions
-    by own time (the rate then includes the profiler's overhead)."""
+@dataclass(frozen=True)
+class Rates:
+    """What one size measured."""
+
+    wall: float  # agent-steps per second of wall time
+    cpu: float  # agent-steps per second of this process's CPU time
+    calls: float  # LM calls per agent-step: the cognition each step does
+    in_lm: float  # share of the wall time inside the LM
+    in_embedder: float  # share of the wall time inside the embedder
+
+
+def measure(
+    engine: Engine, lm: TimedLM, embedder: MeteredEmbedder, ticks: int, profile: int
+) -> tuple[Rates, str]:
+    """The rates over `ticks` ticks, and the profile; on a machine shared with other work the
+    CPU rate is the steadier figure. With `profile`, the profile says where
+    the time went and lists the top `profile` functions by own time (the rates then include the
+    profiler's overhead)."""
     profiler = cProfile.Profile()
-    lm.seconds = 0.0
-    started = time.perf_counter()
+    lm.seconds = embedder.seconds = 0.0
+    before = engine.lm.stats.calls
+    started, cpu = time.perf_counter(), time.process_time()
     if profile:
         profiler.enable()
     for _ in range(ticks):
         engine.step()
     profiler.disable()
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     out = io.StringIO()
     if profile:
         stats = pstats.Stats(profiler, stream=out)
         out.write(breakdown(stats, profile) + "\n")
         stats.sort_stats("tottime").print_stats(profile)
-    return len(engine.agents) * ticks / wall, lm.seconds / wall, out.getvalue()
+    steps = len(engine.agents) * ticks
+    calls = (engine.lm.stats.calls - before) / steps
+    return (
+        Rates(steps / wall, steps / cpu, calls, lm.seconds / wall, embedder.seconds / wall),
+        out.getvalue(),
+    )
+
+
+def model(kind: str, seed: int) -> LanguageModel:
+    """The LM of `--lm`: zero-latency answers, FakeLM, or the embedded model."""
+    if kind == "zero":
+        return ZeroLatencyLM(seed)
+    return FakeLM(seed) if kind == "fake" else make_lm("embedded", seed=seed)
 
 
 def main() -> None:
@@ -200,7 +237,8 @@ def main() -> None:
     parser.add_argument("--memories", type=int, default=5000, help="memories per agent")
     parser.add_argument("--warmup", type=int, default=2, help="ticks before timing")
     parser.add_argument("--ticks", type=int, default=60, help="timed ticks (10 game minutes)")
-    parser.add_argument("--lm", choices=["zero", "fake"], default="zero")
+    parser.add_argument("--lm", choices=["zero", "fake", "embedded"], default="zero")
+    parser.add_argument("--embedder", choices=["hash", "minilm"], default="hash")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
     args = parser.parse_args()
@@ -208,19 +246,27 @@ def main() -> None:
         world = tiled_town(Path(folder))
     print(f"world: {world.name}, {world.width}x{world.height} tiles, {len(world.arenas)} arenas")
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "unset (one per core)")
-    print(f"LM: {args.lm}; timed from tick {args.warmup}; OPENBLAS_NUM_THREADS={blas}")
-    print("| agents | memories each | timed ticks | agent-steps/s | time in the LM | target |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"LM: {args.lm}; embedder: {args.embedder}; timed from tick {args.warmup}; "
+          f"OPENBLAS_NUM_THREADS={blas}")  # fmt: skip
+    print(
+        "| agents | memories each | timed ticks | agent-steps/s | agent-steps/CPU-s "
+        "| LM calls per agent-step | time in the LM | time in the embedder | time outside both "
+        "| target |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for n in args.agents:
-        inner = ZeroLatencyLM(args.seed) if args.lm == "zero" else FakeLM(args.seed)
-        lm = TimedLM(inner)
-        engine = build(world, n, args.memories, lm, args.seed)
+        lm = TimedLM(model(args.lm, args.seed))
+        embedder = MeteredEmbedder(make_embedder(args.embedder))  # as `sim run` builds it
+        engine = build(world, n, args.memories, lm, embedder, args.seed)
         for _ in range(args.warmup):
             engine.step()
-        rate, share, profiled = measure(engine, lm, args.ticks, args.profile)
-        target = "≥ 2,000" if n >= 1000 else "-"
+        rates, profiled = measure(engine, lm, embedder, args.ticks, args.profile)
+        target = "≥ 2,000" if n >= 1000 and args.lm == "zero" else "-"
+        outside = 1 - rates.in_lm - rates.in_embedder
         print(
-            f"| {n:,} | {args.memories:,} | {args.ticks} | {rate:,.0f} | {share:.1%} | {target} |"
+            f"| {n:,} | {args.memories:,} | {args.ticks} | {rates.wall:,.0f} | {rates.cpu:,.0f} "
+            f"| {rates.calls:.2f} | {rates.in_lm:.1%} | {rates.in_embedder:.1%} | {outside:.1%} "
+            f"| {target} |"
         )
         print(profiled, end="", flush=True)
 

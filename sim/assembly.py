@@ -8,6 +8,7 @@ from sim.errors import SimInputError
 from sim.llm.protocol import LanguageModel
 from sim.llm.wrappers import CachingLM, ReplayLM, make_lm
 from sim.persona import Persona, load_personas
+from sim.store.location import RunDb
 from sim.store.reader import RunReader
 from sim.types import JSON
 from sim.world.files import raise_first
@@ -34,7 +35,7 @@ def load_town(world_path: Path, personas_path: Path | None) -> tuple[World, list
 
 
 def build_lm(
-    spec: str, seed: int, base_url: str | None, api_key: str | None, replay: Path | None
+    spec: str, seed: int, base_url: str | None, api_key: str | None, replay: RunDb | None
 ) -> LanguageModel:
     """The backend for `--lm`, or the recorded answers of `--replay`, behind a call cache."""
     if replay is not None:

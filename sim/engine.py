@@ -12,25 +12,23 @@ the same whatever the executor.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from sim import interventions
 from sim.agent import Agent
 from sim.clock import Clock, label
-from sim.cognition import converse
 from sim.cognition.context import Cognition, CognitionConfig
-from sim.cognition.decide import Decision, decide
-from sim.cognition.importance import rate
+from sim.cognition.decide import Decision
+from sim.cognition.react import FIRST_ACTION
 from sim.embed.protocol import Embedder
 from sim.engine_state import ActiveTalk, EngineState
 from sim.executor import Executor, SerialExecutor
 from sim.llm.protocol import LanguageModel
 from sim.llm.structured import LMCallRecord, StructuredLM
-from sim.memory.stream import NewMemory
 from sim.perception import perceive
 from sim.persona import Persona
 from sim.record import Recorder, TickRecord, chain_digest
+from sim.tick_work import Deciding, Holding, SeedRating
 from sim.types import JSON
 from sim.world.map import World
 from sim.world.policy import Policy
@@ -108,7 +106,7 @@ class Engine(EngineState):
         for name, agent in self.agents.items():
             start = agent.persona.start_arena
             self.state.frames[name] = Frame(
-                self.world.entry_tile(start), "starting the day", "🙂", start, None
+                self.world.entry_tile(start), FIRST_ACTION, "🙂", start, None
             )
 
     # Setup ------------------------------------------------------------------------------
@@ -122,32 +120,10 @@ class Engine(EngineState):
         """
         if self.prepared:
             return
-        now = self.clock.time(self.tick)
-        self.cog.tick, self.cog.now = self.tick, now
-        total = sum(len(seed_texts(a.persona)) for a in self.agents.values())
-        done = 0
-        told = threading.Lock()  # agents may be rated at once; the count is told in turn
-
-        def rate_seeds(name: str) -> Cognition:
-            nonlocal done
-            agent, cog = self.agents[name], self.cog.branch()
-            texts = seed_texts(agent.persona)
-            if texts and not len(agent.memory):
-                ratings = rate(agent, texts, cog, "seed memories")
-                agent.remember(
-                    [
-                        NewMemory("observation", t, r, subjects=self._mentions(name, t))
-                        for t, r in zip(texts, ratings, strict=True)
-                    ],
-                    now,
-                )
-            with told:
-                done += len(texts)
-                if progress is not None:
-                    progress(done, total)
-            return cog
-
-        self.cog.merge(self.executor.map(rate_seeds, list(self.agents)))
+        self.cog.tick, self.cog.now = self.tick, self.clock.time(self.tick)
+        texts = {name: seed_texts(a.persona) for name, a in self.agents.items()}
+        rating = SeedRating(self, texts, progress)
+        self.cog.merge(self.executor.map(rating, list(self.agents)))
         self.prepared = True
 
     def _mentions(self, speaker: str, text: str) -> tuple[str, ...]:
@@ -177,13 +153,7 @@ class Engine(EngineState):
             else []
             for n in deciding
         }
-
-        def decide_one(name: str) -> tuple[Decision, Cognition]:
-            cog = self.cog.branch()
-            others = available - {name}
-            return decide(self.agents[name], seen[name], others, self.world, cog, self.policy), cog
-
-        decided = self.executor.map(decide_one, deciding)
+        decided = self.executor.map(Deciding(self, seen, available), deciding)
         self.cog.merge([cog for _, cog in decided])
         decisions = {n: d for n, (d, _) in zip(deciding, decided, strict=True)}
         self._converse_all(self._groups(decisions, available))
@@ -227,7 +197,7 @@ class Engine(EngineState):
     def _converse_all(self, groups: list[list[str]]) -> None:
         """Hold the tick's conversations (at once, if the executor can), then record them in
         group order; the turns inside each stay in order."""
-        held = self.executor.map(self._hold, groups)
+        held = self.executor.map(Holding(self), groups)
         for names, (convo, cog) in zip(groups, held, strict=True):
             self.cog.merge([cog])
             for name in names:
@@ -242,19 +212,6 @@ class Engine(EngineState):
                 ended_by=convo.ended_by,
             )
             self._conversations.append(convo.to_json())
-
-    def _hold(self, names: list[str]) -> tuple[converse.Conversation, Cognition]:
-        """One conversation: the dialogue, its participants kept busy, and each one's takeaway."""
-        cog = self.cog.branch()
-        group = [self.agents[n] for n in names]
-        place = self.state.frames[names[0]].place or "outside"
-        convo = converse.hold(group, place, cog, self.clock.tick_seconds)
-        until = cog.now + convo.ticks * self.clock.tick_seconds
-        for agent in group:
-            agent.busy_until = until
-        for agent in group:
-            converse.conclude(agent, convo, self.world, cog)
-        return convo, cog
 
     def _moves(self, decisions: dict[str, Decision], tick: int) -> list[Move]:
         """Each agent's move; talkers stand still and speak their line."""
@@ -325,13 +282,21 @@ class Engine(EngineState):
         if self.recorder is not None:
             self.recorder.write_tick(record, checkpoint)
 
-    def flush(self) -> TickRecord | None:
-        """Record what happened since the last tick (memories, events, LM calls), if anything."""
+    def flush(self, checkpoint: Callable[[], JSON] | None = None) -> TickRecord | None:
+        """Record what happened since the last tick (memories, events, LM calls), if anything.
+
+        With `checkpoint`, the state it returns (asked for once the record is made) is stored in
+        the same transaction, so a crash cannot keep the record without the state after it.
+        """
         pending = self._calls or self.cog.events or self.cog.retrievals or self._conversations
-        if not pending and all(len(a.memory) == self._marks[n] for n, a in self.agents.items()):
-            return None
-        record = self._record(self.tick, self.now, interlude=True)
-        self._write(record)
+        record = None
+        if pending or any(len(a.memory) != self._marks[n] for n, a in self.agents.items()):
+            record = self._record(self.tick, self.now, interlude=True)
+        state = checkpoint() if checkpoint is not None else None
+        if record is not None:
+            self._write(record, state)
+        elif state is not None and self.recorder is not None:
+            self.recorder.checkpoint(self.tick, state)
         return record
 
     # Running ----------------------------------------------------------------------------

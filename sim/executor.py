@@ -7,7 +7,9 @@ executor, on how many calls were in flight, or on which finished first.
 
 A thread pool suits remote OpenAI-compatible servers, where a call is mostly waiting: with
 `ThreadExecutor(n)` at most `n` items run at once, and since an item makes one LM call at a
-time, at most `n` calls are in flight.
+time, at most `n` calls are in flight. Where the work is CPU in Python (a large population,
+the embedded model on many cores, many machines), `--executor ray` runs it in worker
+processes (`sim.executor_ray`, an optional extra).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 MAX_CONCURRENCY = 256  # far past what any one endpoint serves to one client
+EXECUTORS = ("local", "ray")
 
 
 class Executor(Protocol):
@@ -117,11 +120,32 @@ class ShuffledExecutor:
         self.inner.close()
 
 
-def make_executor(concurrency: int) -> Executor:
-    """The executor for `--concurrency N`: serial for 1, a pool of N threads above."""
+def make_executor(
+    concurrency: int, executor: str = "local", address: str | None = None
+) -> Executor:
+    """The executor for `--concurrency N --executor KIND --ray-address URL`.
+
+    Local: serial for 1, a pool of N threads above. Ray: N worker processes, or one per CPU
+    of the cluster for N = 1; Ray itself starts (or joins `address`) on first use.
+    """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise SimInputError(
             "--concurrency", "concurrency", f"{concurrency} is out of range",
             f"use 1 (one call at a time) up to {MAX_CONCURRENCY}",
         )  # fmt: skip
+    if executor not in EXECUTORS:
+        raise SimInputError(
+            "--executor", "executor", f"unknown executor {executor!r}", "use local or ray"
+        )
+    if address is not None and executor != "ray":
+        raise SimInputError(
+            "--ray-address", "address", "a Ray address needs the Ray executor",
+            "add --executor ray, or leave out --ray-address",
+        )  # fmt: skip
+    if executor == "ray":
+        from sim.executor_ray import RayExecutor
+        from sim.ray_worker import require_ray
+
+        require_ray()  # not installed: one line now, before any work
+        return RayExecutor(concurrency if concurrency > 1 else None, address)
     return SerialExecutor() if concurrency == 1 else ThreadExecutor(concurrency)

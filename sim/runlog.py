@@ -7,14 +7,15 @@ written to disk, and so that a fork can write its parent's past into a database 
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.record import TickRecord
-from sim.store.branch import cut_tick
+from sim.store.guard import damaged
+from sim.store.location import RunDb
+from sim.store.reader import RunReader
+from sim.store.tables import ConversationRow, EventRow, FrameRow, LMCallRow, MemoryRow
 from sim.types import JSON
 
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -44,57 +45,55 @@ class RunLog:
         self.rows: dict[str, list[JSON]] = {name: [] for name in FRAME_COLUMNS}
 
     @classmethod
-    def from_db(cls, path: Path, upto: int) -> RunLog:
+    def from_db(cls, db: RunDb, upto: int) -> RunLog:
         """The frame rows of a recorded run's past up to tick `upto` (no tick records: those
-        stay in the file, which a fork copies)."""
+        stay in the database, which a fork copies), read through the store's API."""
         log = cls()
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        reader = RunReader(db)
         try:
-            start, seconds = conn.execute("SELECT start_time, tick_seconds FROM run").fetchone()
-            cut = cut_tick(conn, upto)
-
-            def rows(sql: str) -> list[tuple[Any, ...]]:
-                return conn.execute(sql, (cut,)).fetchall()
-
-            for tick, agent, place, action, x, y in rows(
-                "SELECT tick, agent, place, action, x, y FROM frame WHERE tick < ? ORDER BY tick"
-            ):
-                log.rows["positions"].append(
-                    {"tick": tick, "time": start + tick * seconds, "agent": agent,
-                     "place": place, "action": action, "x": x, "y": y}
-                )  # fmt: skip
-            names = "agent, generation, id, tick, kind, text, created, importance, depth"
-            for *values, evidence, subjects in rows(
-                f"SELECT {names}, evidence_json, subjects_json FROM memory WHERE tick < ? "
-                "ORDER BY tick, agent, generation, id"
-            ):
-                row = dict(zip(names.split(", "), values, strict=True))
-                row.update(evidence=json.loads(evidence), subjects=json.loads(subjects))
-                log.rows["memories"].append(row)
-            for tick, kind, agent, data in rows(
-                "SELECT tick, kind, agent, data_json FROM event WHERE tick < ? ORDER BY id"
-            ):
-                event = {"kind": kind, "agent": agent, **json.loads(data)}
-                log.rows["events"].append(_event_row(tick, start + tick * seconds, event))
-                if kind == "survey":
-                    log.rows["surveys"].append(event["answer"])
-            for cid, tick, place, people, lines, ended_by in rows(
-                "SELECT id, tick, place, participants_json, lines_json, ended_by "
-                "FROM conversation WHERE tick < ? ORDER BY tick, id"
-            ):
-                log.rows["conversations"].append(
-                    {"id": cid, "tick": tick, "time": start + tick * seconds, "place": place,
-                     "participants": json.loads(people), "lines": json.loads(lines),
-                     "ended_by": ended_by}
-                )  # fmt: skip
-            columns = [c for c in FRAME_COLUMNS["lm_calls"]]
-            for values in rows(
-                f"SELECT {', '.join(columns)} FROM lm_call WHERE tick < ? ORDER BY id"
-            ):
-                log.rows["lm_calls"].append(dict(zip(columns, values, strict=True)))
+            with damaged(reader.path):
+                log._read(reader, reader.past_end(upto) - 1)
         finally:
-            conn.close()
+            reader.close()
         return log
+
+    def _read(self, reader: RunReader, last: int) -> None:
+        """Fill the frames from the stored rows of ticks up to `last`."""
+        start, seconds = reader.run.start_time, reader.run.tick_seconds
+
+        def rows(table: type, columns: str, order: str) -> list[tuple[Any, ...]]:
+            return reader.window(table, columns.split(), -1, last, order.split())
+
+        for tick, agent, place, action, x, y in rows(
+            FrameRow, "tick agent place action x y", "tick"
+        ):
+            self.rows["positions"].append(
+                {"tick": tick, "time": start + tick * seconds, "agent": agent,
+                 "place": place, "action": action, "x": x, "y": y}
+            )  # fmt: skip
+        names = "agent generation id tick kind text created importance depth"
+        for *values, evidence, subjects in rows(
+            MemoryRow, f"{names} evidence_json subjects_json", "tick agent generation id"
+        ):
+            row = dict(zip(names.split(), values, strict=True))
+            row.update(evidence=json.loads(evidence), subjects=json.loads(subjects))
+            self.rows["memories"].append(row)
+        for tick, kind, agent, data in rows(EventRow, "tick kind agent data_json", "id"):
+            event = {"kind": kind, "agent": agent, **json.loads(data)}
+            self.rows["events"].append(_event_row(tick, start + tick * seconds, event))
+            if kind == "survey":
+                self.rows["surveys"].append(event["answer"])
+        for cid, tick, place, people, lines, ended_by in rows(
+            ConversationRow, "id tick place participants_json lines_json ended_by", "tick id"
+        ):
+            self.rows["conversations"].append(
+                {"id": cid, "tick": tick, "time": start + tick * seconds, "place": place,
+                 "participants": json.loads(people), "lines": json.loads(lines),
+                 "ended_by": ended_by}
+            )  # fmt: skip
+        columns = FRAME_COLUMNS["lm_calls"]
+        for values in rows(LMCallRow, " ".join(columns), "id"):
+            self.rows["lm_calls"].append(dict(zip(columns, values, strict=True)))
 
     def copy(self) -> RunLog:
         """An independent log that shares the (never modified) rows written so far."""

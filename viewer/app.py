@@ -6,6 +6,7 @@ frame is drawn from the recorded run, so the same time always looks the same.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.clock import parse_time_of_day
 from sim.errors import SimInputError
+from sim.store.location import RunDb, short_name
 from viewer.bar import Layout, TimelineBar
 from viewer.camera import Camera
 from viewer.follow import Follower
@@ -280,7 +282,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def view(
-    db: Path,
+    db: RunDb,
     *,
     follow: bool = False,
     at: str | None = None,
@@ -289,6 +291,11 @@ def view(
     size: str = "1280x800",
 ) -> None:
     """Open the viewer on a run database (or render one frame to a PNG and exit)."""
+    if importlib.util.find_spec("pygame") is None:  # a light install leaves the viewer out
+        raise SimInputError(
+            "sim view", "pygame", "the viewer needs pygame, which is not installed",
+            'run `pip install -e ".[viewer]"`',
+        )  # fmt: skip
     width, height = parse_size(size)
     if screenshot is not None:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -308,11 +315,11 @@ def view(
                 raise SimInputError("--agent", "agent", f"no agent {agent!r}", f"one of: {names}")
             viewer.select(agent)
         screen = open_window(width, height, screenshot is not None)
-        pygame.display.set_caption(f"sim view · {db.name}")
+        pygame.display.set_caption(f"sim view · {short_name(db)}")
         if screenshot is not None:
             save_screenshot(viewer, screen, screenshot)
         else:
-            run_loop(viewer, screen, db.name)
+            run_loop(viewer, screen, short_name(db))
     finally:
         pygame.quit()
         source.close()

@@ -1,9 +1,9 @@
 """Shape checks for what the viewer reads from a run database.
 
-A damaged file (a hand edit, a half-copied disk, a future writer) can hold any JSON or any
-SQLite value in any column. Each check returns the first problem as words, or None, so the
-source can name the file, the table and what is wrong in one line instead of failing later
-in the middle of drawing.
+A damaged file (a hand edit, a half-copied disk, a future writer) can hold any JSON in a JSON
+column (and, in SQLite, any value in any column: RunReader.wrong_type finds those). Each check
+returns the first problem as words, or None, so the source can name the file, the table and
+what is wrong in one line instead of failing later in the middle of drawing.
 """
 
 from __future__ import annotations
@@ -11,54 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 MAX_SIDE = 2000  # tiles; a bigger map cannot be drawn at a readable zoom anyway
-
-# Column types per table as SQLite's typeof() names them; "?" allows NULL.
-COLUMNS: dict[str, dict[str, str]] = {
-    "frame": {
-        "tick": "integer",
-        "agent": "text",
-        "x": "integer",
-        "y": "integer",
-        "action": "text",
-        "emoji": "text",
-        "place": "text?",
-        "object": "text?",
-        "chat": "text?",
-    },
-    "object_state": {"tick": "integer", "key": "text", "state": "text?"},
-    "event": {"tick": "integer", "kind": "text", "agent": "text", "data_json": "text"},
-    "retrieval": {"id": "integer", "tick": "integer", "agent": "text"},
-    "conversation": {
-        "tick": "integer",
-        "ticks": "integer",
-        "place": "text",
-        "participants_json": "text",
-        "lines_json": "text",
-        "ended_by": "text",
-    },
-}
-
-
-def type_check_sql(table: str, where: str) -> str:
-    """A query for the first row of `table` matching `where` with a value of the wrong type:
-    it returns the row's tick, then the SQLite type of each column in `COLUMNS` order."""
-    columns = COLUMNS[table]
-    types = ", ".join(f"typeof({c})" for c in columns)
-    tests = " OR ".join(f"typeof({c}) NOT IN ({_allowed(k)})" for c, k in columns.items())
-    return f"SELECT tick, {types} FROM {table} WHERE ({where}) AND ({tests}) LIMIT 1"
-
-
-def _allowed(kind: str) -> str:
-    return f"'{kind.rstrip('?')}'" + (", 'null'" if kind.endswith("?") else "")
-
-
-def type_problem(table: str, found: tuple[Any, ...]) -> str:
-    """Words for a row `type_check_sql` found: which column holds what instead of what."""
-    tick, *types = found
-    for (column, kind), got in zip(COLUMNS[table].items(), types, strict=True):
-        if got not in _allowed(kind).replace("'", "").split(", "):
-            return f"the row at tick {tick!r} has {column} of type {got}, not {kind.rstrip('?')}"
-    return "a row has a value of the wrong type"
 
 
 def _is_int(value: Any) -> bool:

@@ -1,4 +1,5 @@
-"""Read a run database for the viewer: opened through RunReader (read-only, one-line errors).
+"""Read a run for the viewer through the store's API (RunReader): read-only, one-line errors, the
+same for a SQLite file and a run on a PostgreSQL server.
 
 Reads come in tick windows (`poll` returns the rows of ticks completed since the last call), so
 opening a day-long run is a few range queries and `--follow` reuses the same path. Only the
@@ -8,34 +9,44 @@ ints needed to find a decision's retrieval are kept; memories are fetched when i
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DatabaseError
 
 from sim.errors import SimInputError
+from sim.store.guard import db_message
+from sim.store.location import RunDb
 from sim.store.reader import RunReader
+from sim.store.tables import ConversationRow, EventRow, FrameRow, ObjectRow, RetrievalRow
 from viewer.checks import (
     agents_problem,
     conversation_problem,
     layers_problem,
     memories_problem,
-    type_check_sql,
-    type_problem,
 )
 from viewer.timeline import Batch, Frame, Timeline
 
 JSON = dict[str, Any]
+T = TypeVar("T")
 FIX = "pass the --db file a `sim run` wrote"
 DAMAGED = "the file is damaged: view an intact copy, or record the run again"
-WINDOWED = ("frame", "object_state", "event", "retrieval")  # tables read by tick window
+# What the viewer reads of each table by tick window (and checks the stored types of).
+READ: dict[type, str] = {
+    FrameRow: "tick agent x y action emoji place object chat",
+    ObjectRow: "tick key state",
+    EventRow: "tick kind agent data_json",
+    RetrievalRow: "id tick agent",
+    ConversationRow: "id tick place ticks participants_json lines_json ended_by",
+}
 
 
 class RunSource:
-    """One run database, read in tick windows; never writes to it."""
+    """One recorded run, read in tick windows; never writes to it."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.reader = RunReader(self.path)
+    def __init__(self, path: RunDb) -> None:
+        self.reader = RunReader(path)
+        self.path = self.reader.label
         run = self.reader.run
         self.layers: JSON = self._json(run.layers_json, "run", "layers_json")
         personas = self._json(run.personas_json, "run", "personas_json")
@@ -46,20 +57,22 @@ class RunSource:
         self.start_time = run.start_time
         self.tick_seconds = run.tick_seconds
         self.agents = agents
-        self._pooled = self.reader.engine.raw_connection()
-        self._db: sqlite3.Connection = self._pooled.driver_connection  # type: ignore[assignment]
         self.loaded_tick = -1
-        self._conversation_rowid = 0
         self._memories: dict[str, dict[int, str]] = {}
 
     def _error(self, field: str, problem: str, fix: str = FIX) -> SimInputError:
-        return SimInputError(str(self.path), field, problem, fix)
+        return SimInputError(self.path, field, problem, fix)
 
-    def _rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    def _read(self, read: Callable[[], T]) -> T:
+        """One read through the store; a database that fails it is a damaged run, in one line."""
         try:
-            return self._db.execute(sql, args).fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise self._error("", f"cannot read the run ({exc})", DAMAGED) from None
+            return read()
+        except DatabaseError as exc:
+            raise self._error("", f"cannot read the run ({db_message(exc)})", DAMAGED) from None
+
+    def _window(self, table: type, window: tuple[int, int], order: str) -> Sequence[Any]:
+        columns = READ[table].split()
+        return self._read(lambda: self.reader.window(table, columns, *window, order.split()))
 
     def _json(self, text: str, table: str, column: str) -> Any:
         try:
@@ -68,13 +81,13 @@ class RunSource:
             raise self._error(table, f"{column} is not valid JSON ({exc})", DAMAGED) from None
 
     def _check_types(self, window: tuple[int, int]) -> None:
-        """Refuse rows whose values have the wrong SQLite type before anything draws them."""
-        checks = [(t, "tick > ? AND tick <= ?", window) for t in WINDOWED]
-        checks.append(("conversation", "rowid > ?", (self._conversation_rowid,)))
-        for table, where, args in checks:
-            found = self._rows(type_check_sql(table, where), *args)
-            if found:
-                raise self._error(table, type_problem(table, found[0]), DAMAGED)
+        """Refuse rows whose values have the wrong type before anything draws them."""
+        for table, columns in READ.items():
+            problem = self._read(
+                lambda t=table, c=columns: self.reader.wrong_type(t, c.split(), *window)
+            )
+            if problem:
+                raise self._error(table.__tablename__, problem, DAMAGED)
 
     def timeline(self) -> Timeline:
         """A model holding everything recorded so far."""
@@ -86,8 +99,7 @@ class RunSource:
 
     def status(self) -> str:
         """The run's status now (`running` while a writer is still going)."""
-        rows = self._rows("SELECT status FROM run LIMIT 1")
-        return rows[0][0] if rows else "?"
+        return self._read(self.reader.status)
 
     def poll(self) -> Batch | None:
         """Rows of ticks completed since the last poll, or None when there are none yet.
@@ -95,44 +107,28 @@ class RunSource:
         A tick's rows are complete once its `tick` row exists, so every query stops at the
         newest tick row read first; rows of a tick still being written wait for the next poll.
         """
-        last = self._rows("SELECT MAX(tick) FROM tick")[0][0]
+        with self.reader.batch():
+            return self._poll()
+
+    def _poll(self) -> Batch | None:
+        last = self._read(self.reader.newest_tick)
         if last is not None and not isinstance(last, int):
             raise self._error("tick", f"the last tick is {last!r}, not a whole number", DAMAGED)
         if last is None or last <= self.loaded_tick:
             return None
         window = (self.loaded_tick, last)
         self._check_types(window)
-        frames = [
-            Frame(*r)
-            for r in self._rows(
-                "SELECT tick, agent, x, y, action, emoji, place, object, chat FROM frame"
-                " WHERE tick > ? AND tick <= ? ORDER BY tick, agent",
-                *window,
-            )
-        ]
-        objects = self._rows(
-            "SELECT tick, key, state FROM object_state WHERE tick > ? AND tick <= ? ORDER BY tick",
-            *window,
-        )
+        frames = [Frame(*r) for r in self._window(FrameRow, window, "tick agent")]
+        objects = self._window(ObjectRow, window, "tick")
         events = [
             {**_object(data), "tick": tick, "kind": kind, "agent": agent}
-            for tick, kind, agent, data in self._rows(
-                "SELECT tick, kind, agent, data_json FROM event"
-                " WHERE tick > ? AND tick <= ? ORDER BY tick, id",
-                *window,
-            )
+            for tick, kind, agent, data in self._window(EventRow, window, "tick id")
         ]
-        retrievals = self._rows(
-            "SELECT id, tick, agent FROM retrieval WHERE tick > ? AND tick <= ? ORDER BY tick, id",
-            *window,
-        )
+        retrievals = self._window(RetrievalRow, window, "tick id")
         conversations = []
-        for rowid, cid, tick, place, ticks, people, lines, ended in self._rows(
-            "SELECT rowid, id, tick, place, ticks, participants_json, lines_json, ended_by"
-            " FROM conversation WHERE rowid > ? ORDER BY rowid",
-            self._conversation_rowid,
+        for cid, tick, place, ticks, people, lines, ended in self._window(
+            ConversationRow, window, "tick id"
         ):
-            self._conversation_rowid = rowid
             people = self._json(people, "conversation", "participants_json")
             lines = self._json(lines, "conversation", "lines_json")
             problem = conversation_problem(people, lines)
@@ -154,12 +150,10 @@ class RunSource:
 
     def retrieval(self, rid: int) -> JSON | None:
         """One decision's retrieval: purpose, query and memories with their score parts."""
-        rows = self._rows(
-            "SELECT tick, agent, purpose, query, memories_json FROM retrieval WHERE id = ?", rid
-        )
-        if not rows:
+        row = self._read(lambda: self.reader.retrieval(rid))
+        if row is None:
             return None
-        tick, agent, purpose, query, memories = rows[0]
+        tick, agent, purpose, query, memories = row
         memories = self._json(memories, "retrieval", "memories_json")
         problem = memories_problem(memories)
         if problem:
@@ -177,18 +171,11 @@ class RunSource:
         known = self._memories.setdefault(agent, {})
         missing = [i for i in ids if i not in known]
         if missing:
-            marks = ",".join("?" * len(missing))
-            for mid, text in self._rows(
-                f"SELECT id, text FROM memory WHERE agent = ? AND id IN ({marks})",
-                agent,
-                *missing,
-            ):
-                known[mid] = text
+            known.update(self._read(lambda: self.reader.memory_texts(agent, missing)))
         return [known.get(i, f"(memory {i} not recorded yet)") for i in ids]
 
     def close(self) -> None:
-        """Release the file."""
-        self._pooled.close()
+        """Release the database."""
         self.reader.close()
 
 

@@ -15,14 +15,19 @@ from sim.cli.flags import (
     ApiKeyOption,
     BaseUrlOption,
     EmbedderOption,
+    ExecutorOption,
     LmOption,
+    RayAddressOption,
     parse_weights,
     usage_error,
 )
 from sim.cli.personas_cmd import personas_app
 from sim.errors import SimInputError
+from sim.llm.budget import parse_price
 from sim.llm.protocol import LMUnavailable
+from sim.store.location import as_db, is_url
 
+RUN_DB_HELP = "a run database: a file, or postgresql://USER@HOST:PORT/DATABASE?run=NAME"
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -64,12 +69,16 @@ def run_command(
     hours: Annotated[float, typer.Option(help="game hours to simulate")] = 1.0,
     ticks: Annotated[int | None, typer.Option(help="ticks to simulate (overrides --hours)")] = None,
     db: Annotated[
-        Path | None, typer.Option(help="run database to write (default runs/<world>-seed<N>.db)")
+        str | None,
+        typer.Option(
+            help="run database to write: a file (default runs/<world>-seed<N>.db) or "
+            "postgresql://USER@HOST:PORT/DATABASE?run=NAME"
+        ),
     ] = None,
     replay: Annotated[
-        Path | None, typer.Option(help="answer LM calls from this recorded run")
+        str | None, typer.Option(help="answer LM calls from this recorded run (file or URL)")
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="replace an existing --db file")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace a run already recorded at --db")] = False,
     checkpoint_every: Annotated[
         int, typer.Option(min=0, help="ticks between state checkpoints (0: none)")
     ] = 360,
@@ -79,8 +88,8 @@ def run_command(
     ] = "1,1,1,1.5",
     top_k: Annotated[int, typer.Option(help="memories retrieved per decision")] = 30,
     resume: Annotated[
-        Path | None,
-        typer.Option(help="continue this stopped run from its last stored tick, to its target"),
+        str | None,
+        typer.Option(help="continue this stopped run (file or URL) from its last stored tick"),
     ] = None,
     max_tokens: Annotated[
         int | None, typer.Option(help="pause the run once it has spent this many LM tokens")
@@ -103,6 +112,8 @@ def run_command(
             help="agents that decide at once, so LM calls in flight (same result for any N)",
         ),
     ] = 1,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Simulate WORLD and record every tick, memory, conversation and LM call.
 
@@ -111,12 +122,9 @@ def run_command(
     """
     from sim.cli.run_cmd import LMLimits, resume_run, run
 
-    per_million = None
-    if price is not None:
-        from sim.cli.experiment_cmd import parse_price  # slow to import: only when given
-
-        per_million = parse_price(price)
-    limits = LMLimits(lm_timeout, max_tokens, max_cost, per_million, concurrency)
+    limits = LMLimits(
+        lm_timeout, max_tokens, max_cost, parse_price(price), concurrency, executor, ray_address
+    )
 
     if resume is not None:
         if world is not None:
@@ -125,7 +133,7 @@ def run_command(
                 "leave out the world: sim run --resume RUN.db",
             )  # fmt: skip
         summary = resume_run(
-            resume,
+            as_db(resume),
             lm=lm,
             base_url=base_url,
             api_key=api_key,
@@ -147,8 +155,8 @@ def run_command(
         seed=seed,
         hours=hours,
         ticks=ticks,
-        db=db,
-        replay=replay,
+        db=as_db(db) if db else None,
+        replay=as_db(replay) if replay else None,
         overwrite=overwrite,
         checkpoint_every=checkpoint_every,
         retrieval=parse_weights(weights, top_k),
@@ -170,7 +178,7 @@ def _exit_for(summary: dict[str, object]) -> None:
 
 @app.command("inspect")
 def inspect_command(
-    db: Annotated[Path, typer.Argument(help="a run database")],
+    db: Annotated[str, typer.Argument(help=RUN_DB_HELP)],
     agent: Annotated[str | None, typer.Argument(help="an agent's name for the agent view")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
     quality: Annotated[
@@ -185,17 +193,17 @@ def inspect_command(
         from sim.cli.quality_cmd import quality as print_quality
         from sim.store.guard import damaged
 
-        with damaged(db):  # a damaged run file is one line, as in the plain inspect
-            print_quality(db, recall=recall, as_json=as_json, console=Console())
+        with damaged(as_db(db)):  # a damaged run file is one line, as in the plain inspect
+            print_quality(as_db(db), recall=recall, as_json=as_json, console=Console())
         return
     from sim.cli.inspect_cmd import inspect_run
 
-    inspect_run(db, agent, as_json, Console())
+    inspect_run(as_db(db), agent, as_json, Console())
 
 
 @app.command("interview")
 def interview_command(
-    db: Annotated[Path, typer.Argument(help="a run database")],
+    db: Annotated[str, typer.Argument(help=RUN_DB_HELP)],
     agent: Annotated[str, typer.Argument(help="the agent to interview")],
     question: Annotated[
         str | None, typer.Argument(help="the question to ask (or use --battery)")
@@ -208,7 +216,7 @@ def interview_command(
         bool, typer.Option(help="remember the exchange, in a fork saved beside the run")
     ] = False,
     fork_db: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--db", help="fork a --stateful interview writes (RUN.interview-N.db)"),
     ] = None,
     lm: Annotated[
@@ -228,9 +236,9 @@ def interview_command(
     from sim.cli.interview_cmd import InterviewRequest, interview
 
     interview(
-        db,
+        as_db(db),
         agent,
-        InterviewRequest(question, battery, stateful, fork_db),
+        InterviewRequest(question, battery, stateful, as_db(fork_db) if fork_db else None),
         lm=lm,
         base_url=base_url,
         api_key=api_key,
@@ -313,13 +321,25 @@ def experiment_command(
     price: Annotated[
         str | None, typer.Option(help="USD per million prompt,completion tokens, e.g. 0.15,0.60")
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="record the arms in PostgreSQL: postgresql://USER@HOST/DATABASE?run=NAME "
+            "(arms become runs NAME-LABEL; default: files under OUT/runs)"
+        ),
+    ] = None,
 ) -> None:
     """Run an experiment's conditions and replicates and write report.md, plots and CSVs."""
-    from sim.cli.experiment_cmd import experiment, parse_price
+    from sim.cli.experiment_cmd import experiment
     from sim.experiment.runner import RunOptions
 
     if hours is not None and not 0 <= hours <= 24 * 30:
         raise SimInputError("--hours", "hours", f"{hours} is out of range", "use 0 to 720")
+    if db is not None and not is_url(db):
+        raise SimInputError(
+            "--db", "url", f"{db} is not a PostgreSQL URL (arms in files go under --out)",
+            "pass postgresql://USER@HOST/DATABASE?run=NAME, or leave --db out",
+        )  # fmt: skip
     options = RunOptions(
         out=out,
         replicates=replicates,
@@ -332,13 +352,14 @@ def experiment_command(
         base_url=base_url,
         api_key=api_key,
         price=parse_price(price),
+        db=str(as_db(db)) if db is not None else None,
     )
     experiment(script, options, Console())
 
 
 @app.command("view")
 def view_command(
-    db: Annotated[Path, typer.Argument(help="a run database")],
+    db: Annotated[str, typer.Argument(help=RUN_DB_HELP)],
     follow: Annotated[
         bool, typer.Option(help="keep reading ticks a running `sim run` writes")
     ] = False,
@@ -354,7 +375,7 @@ def view_command(
     """Replay a run in a window: the map, agents, timeline and why each agent acted."""
     from viewer.app import view
 
-    view(db, follow=follow, at=at, screenshot=screenshot, agent=agent, size=size)
+    view(as_db(db), follow=follow, at=at, screenshot=screenshot, agent=agent, size=size)
 
 
 @app.command("validate")

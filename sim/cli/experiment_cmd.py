@@ -7,29 +7,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sim.errors import SimInputError
 from sim.experiment.design import load_experiment
 from sim.experiment.execute import cost, run_experiment
 from sim.experiment.runner import Replicate, RunOptions
 from sim.simulation import Simulation
 
 REFRESH_TICKS = 30  # ticks between progress updates within an arm
-
-
-def parse_price(text: str | None) -> tuple[float, float] | None:
-    """`--price 0.15,0.60`: USD per million prompt and completion tokens."""
-    if text is None:
-        return None
-    try:
-        prompt, completion = (float(x) for x in text.split(","))
-    except ValueError:
-        raise SimInputError(
-            "--price", "price", f"expected two numbers, got {text!r}",
-            "give USD per million prompt and completion tokens, e.g. --price 0.15,0.60",
-        ) from None  # fmt: skip
-    if min(prompt, completion) < 0 or prompt != prompt or completion != completion:
-        raise SimInputError("--price", "price", "prices must be numbers >= 0", "e.g. 0.15,0.60")
-    return prompt, completion
 
 
 def experiment(script: Path, options: RunOptions, console: Console) -> dict[str, Path]:

@@ -19,6 +19,17 @@ LM_HELP = "embedded (SmolLM2 in-process), fake (test double), or openai:MODEL"
 LmOption = Annotated[str, typer.Option(help=LM_HELP)]
 BaseUrlOption = Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL")]
 ApiKeyOption = Annotated[str | None, typer.Option(envvar="OPENAI_API_KEY", show_default=False)]
+ExecutorOption = Annotated[
+    str,
+    typer.Option(
+        help="where decisions run: local (threads, see --concurrency) or ray (worker "
+        "processes, --concurrency of them or one per CPU; needs the ray extra)"
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(help="Ray cluster to join with --executor ray (default: RAY_ADDRESS, or local)"),
+]
 EmbedderOption = Annotated[
     str | None, typer.Option(help="minilm or hash (default: hash with the fake LM)")
 ]

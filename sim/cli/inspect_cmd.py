@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape as esc
@@ -16,6 +15,7 @@ from sim.clock import label
 from sim.errors import SimInputError
 from sim.social import social_graph, social_summary, summary_line
 from sim.store.guard import damaged
+from sim.store.location import RunDb
 from sim.store.reader import RunReader
 from sim.types import JSON
 
@@ -36,7 +36,7 @@ def liveness(reader: RunReader) -> JSON:
     out: JSON = {"status": live.status, "writer_pid": live.writer_pid}
     out["heartbeat"] = _wall(live.heartbeat)
     if live.status == "stopped":
-        out["resume"] = f"sim run --resume {reader.path}" if reader.checkpointed() else None
+        out["resume"] = f"sim run --resume {reader.label}" if reader.checkpointed() else None
     return out
 
 
@@ -72,7 +72,7 @@ def run_summary(reader: RunReader) -> JSON:
     texts = {(m.agent, m.id): m.text for m in memories}
     lm = reader.lm_stats()
     return {
-        "db": str(reader.path),
+        "db": reader.label,
         "world": run.world_name,
         **liveness(reader),
         "seed": run.seed,
@@ -130,7 +130,7 @@ def agent_view(reader: RunReader, name: str) -> JSON:
     names = reader.agent_names()
     if name not in names:
         raise SimInputError(
-            str(reader.path), "agent", f"no agent named {name!r}", f"use one of: {', '.join(names)}"
+            reader.label, "agent", f"no agent named {name!r}", f"use one of: {', '.join(names)}"
         )
     persona = next(p for p in reader.personas() if p["name"] == name)
     checkpoint = reader.checkpoint()
@@ -197,7 +197,7 @@ def agent_view(reader: RunReader, name: str) -> JSON:
     }
 
 
-def inspect_run(db: Path, agent: str | None, as_json: bool, console: Console) -> None:
+def inspect_run(db: RunDb, agent: str | None, as_json: bool, console: Console) -> None:
     """Print the run summary or the agent view, as tables or JSON."""
     reader = RunReader(db)
     try:

@@ -19,6 +19,8 @@ from rich.table import Table
 
 from sim.errors import SimInputError
 from sim.simulation import Simulation
+from sim.store.engines import recorded
+from sim.store.location import RunDb, is_url, label, pg_run, with_run
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,11 @@ class InterviewRequest:
     question: str | None
     battery: str | None
     stateful: bool
-    fork_db: Path | None
+    fork_db: RunDb | None
 
 
 def interview(
-    db: Path,
+    db: RunDb,
     name: str,
     request: InterviewRequest,
     *,
@@ -53,8 +55,8 @@ def interview(
         sim.close()
     if as_json:
         rows = answers.to_dict(orient="records")
-        body = {"run": str(db), "agent": name, "time": sim.time_label,
-                "battery": request.battery, "fork": str(fork) if fork else None,
+        body = {"run": label(db), "agent": name, "time": sim.time_label,
+                "battery": request.battery, "fork": label(fork) if fork else None,
                 "answers": [{k: v for k, v in r.items() if k not in ("agent", "time")}
                             for r in rows]}  # fmt: skip
         console.print_json(json.dumps(body))
@@ -63,7 +65,8 @@ def interview(
     else:
         _answer(answers, sim, show_memories, console)
     if fork is not None and not as_json:
-        console.print(f"remembered in {fork}  (next: sim inspect {fork} {name!r})", markup=False)
+        shown = label(fork)
+        console.print(f"remembered in {shown}  (next: sim inspect {shown} {name!r})", markup=False)
     return answers
 
 
@@ -81,20 +84,33 @@ def _questions(request: InterviewRequest) -> str | list[str]:
     return request.battery if request.battery is not None else [str(request.question)]
 
 
-def _fork_path(db: Path, request: InterviewRequest) -> Path:
+def _fork_path(db: RunDb, request: InterviewRequest) -> RunDb:
     """Where a stateful interview is remembered: the name given, or the first free
-    RUN.interview-N.db beside the run."""
+    RUN.interview-N.db beside the run (the run NAME.interview-N beside a server's run)."""
+    if is_url(db):
+        return request.fork_db or _free_run(str(db))
     if request.fork_db is not None:
-        if request.fork_db.exists():
+        if is_url(request.fork_db):
+            return request.fork_db  # the fork refuses a run already recorded under that name
+        if Path(request.fork_db).exists():
             raise SimInputError(
                 str(request.fork_db), "--db", "the file exists",
                 "choose a new name, or leave --db out for RUN.interview-N.db",
             )  # fmt: skip
         return request.fork_db
+    path = Path(db)
     n = 1
-    while (path := db.with_name(f"{db.stem}.interview-{n}.db")).exists():
+    while (fork := path.with_name(f"{path.stem}.interview-{n}.db")).exists():
         n += 1
-    return path
+    return fork
+
+
+def _free_run(db: str) -> str:
+    """The first run NAME.interview-N not yet recorded in the server's database."""
+    n = 1
+    while recorded(fork := with_run(db, f"{pg_run(db).name}.interview-{n}")):
+        n += 1
+    return fork
 
 
 def _answer(answers: pd.DataFrame, sim: Simulation, show_memories: bool, console: Console) -> None:

@@ -6,7 +6,6 @@ Model output is printed as plain text (never as rich markup): a small model writ
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,13 +15,14 @@ from rich.text import Text
 from sim.quality.recall import DEFAULT_QUESTIONS, persona_recall
 from sim.quality.report import QualityReport
 from sim.quality.score import score_run
+from sim.store.location import RunDb
 
 SHOWN_EXAMPLES = 3
 _VERDICT = {True: "[green]PASS[/]", False: "[red]FAIL[/]", None: "[dim]n/a[/]"}
 
 
 def quality(
-    db: Path,
+    db: RunDb,
     *,
     recall: bool,
     as_json: bool,

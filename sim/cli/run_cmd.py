@@ -28,6 +28,7 @@ from sim.memory.retrieval import RetrievalConfig
 from sim.progress import run_with_progress
 from sim.simulation import Simulation
 from sim.store.guard import damaged
+from sim.store.location import RunDb, label
 from sim.store.reader import RunReader
 from sim.types import JSON
 
@@ -54,8 +55,8 @@ def run(
     seed: int | None,
     hours: float,
     ticks: int | None,
-    db: Path | None,
-    replay: Path | None,
+    db: RunDb | None,
+    replay: RunDb | None,
     overwrite: bool,
     checkpoint_every: int,
     retrieval: RetrievalConfig,
@@ -98,6 +99,8 @@ def run(
             replay=replay,
             checkpoint_every=checkpoint_every,
             concurrency=limits.concurrency,
+            executor=limits.executor,
+            ray_address=limits.ray_address,
         )
     total = max(1, sim.ticks_for(ticks=ticks) if ticks is not None else sim.ticks_for(hours))
     assert sim.recorder is not None  # built with a database
@@ -105,13 +108,14 @@ def run(
     sim.budget = budget
     console.print(
         f"[bold]{escape(clean(world.name))}[/]: {len(people)} agents, {total} ticks of "
-        f"{world.tick_seconds}s, LM {escape(clean(sim.lm_name))}, seed {seed} -> {escape(str(db))}"
+        f"{world.tick_seconds}s, LM {escape(clean(sim.lm_name))}, seed {seed} -> "
+        f"{escape(label(db))}"
     )
     return _run_to_end(sim, total, console)
 
 
 def resume_run(
-    db: Path,
+    db: RunDb,
     *,
     lm: str | None,
     base_url: str | None,
@@ -125,16 +129,21 @@ def resume_run(
     recorded, seed = _recorded_lm(db)
     spec = lm or lm_spec_of(recorded)
     budget = limits.budget(spec)
-    console.print(f"resuming {db}: re-running the ticks after its last checkpoint...", style="dim")
+    console.print(f"resuming {label(db)}...", style="dim")
     sim = Simulation.resume(
         db, lm=limits.live(spec, seed, base_url, api_key), checkpoint_every=checkpoint_every
     )
     sim.budget = budget
-    sim.engine.executor = make_executor(limits.concurrency)  # the re-run ticks went serially
+    # The re-run ticks went serially.
+    sim.engine.executor = make_executor(limits.concurrency, limits.executor, limits.ray_address)
     left = max(0, sim.target_ticks - sim.tick)
+    where = (
+        f"at tick {sim.tick} ({sim.time_label}), digest {sim.digest[:16]}"
+        if sim.engine.prepared
+        else "it stopped while preparing and saved nothing, so it starts again"
+    )
     console.print(
-        f"at tick {sim.tick} ({sim.time_label}), digest {sim.digest[:16]}: "
-        f"{left} ticks to go with LM {sim.lm_name}",
+        f"{where}: {left} ticks to go with LM {sim.lm_name}",
         markup=False,
         highlight=False,
     )
@@ -183,17 +192,20 @@ def _run_to_end(sim: Simulation, total: int, console: Console) -> JSON:
             status = "interrupted"
             console.print(
                 "[yellow]stopped: everything up to this tick is saved; --resume goes on[/]"
+                if sim.engine.prepared
+                else "[yellow]stopped while preparing, before anything was saved; --resume "
+                "starts it again[/]"
             )
         except BudgetExceeded as exc:
             status = "paused"
             stopped = (
                 f"paused at {sim.time_label}: {exc}; everything is saved; go on with a higher "
-                f"cap: sim run --resume {sim.db} {exc.flag} MORE"
+                f"cap: sim run --resume {label(sim.db or 'RUN.db')} {exc.flag} MORE"
             )
         except LMUnavailable as exc:
             again = (
                 f"everything up to the last whole tick is saved; fix the server, --base-url or "
-                f"key, then: sim run --resume {sim.db}"
+                f"key, then: sim run --resume {label(sim.db or 'RUN.db')}"
                 if sim.engine.prepared
                 else "it stopped while preparing, before anything was saved; fix the server, "
                 "--base-url or key, then run the same command again with --overwrite"
@@ -212,7 +224,7 @@ def _say_waiting(seconds: int) -> None:
     print(f"waiting for the LM ({seconds} s)…", file=sys.stderr, flush=True)
 
 
-def _recorded_lm(db: Path) -> tuple[str, int]:
+def _recorded_lm(db: RunDb) -> tuple[str, int]:
     """The model a run was recorded with, and its seed."""
     reader = RunReader(db)
     try:
@@ -224,14 +236,17 @@ def _recorded_lm(db: Path) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class LMLimits:
-    """How long to wait for the model, how much a run may spend and how many calls may be in
-    flight (`--lm-timeout`, `--max-tokens`, `--max-cost`, `--price`, `--concurrency`)."""
+    """How long to wait for the model, how much a run may spend, how many calls may be in
+    flight and where they run (`--lm-timeout`, `--max-tokens`, `--max-cost`, `--price`,
+    `--concurrency`, `--executor`, `--ray-address`)."""
 
     timeout: float = 60
     max_tokens: int | None = None
     max_cost: float | None = None
     price: tuple[float, float] | None = None
     concurrency: int = 1
+    executor: str = "local"
+    ray_address: str | None = None
 
     def budget(self, lm: str) -> Budget | None:
         """The caps for `lm` (None without caps); a bad cap is refused before any work."""

@@ -12,11 +12,13 @@ from sim.agent import Agent
 from sim.cognition.gate import hard_failure
 from sim.llm.structured import CallContext, LMCallRecord, StructuredLM
 from sim.memory.retrieval import RetrievalConfig, ScoredMemory, retrieve
-from sim.prompts.base import PromptCall
+from sim.prompts.base import PromptCall, clip
 from sim.rng import derive_seed
 from sim.types import JSON, GameSeconds
 
 T = TypeVar("T", bound=BaseModel)
+
+MEMORY_WORDS = 30  # words of a memory shown in a prompt
 
 # Models too small to rate importance or write free text reliably (the embedded default).
 SMALL_MODELS = frozenset({"smollm2-135m-instruct-q4_1"})
@@ -33,6 +35,7 @@ class CognitionConfig:
     reflection_evidence: int = 12  # memories retrieved per question
     insights_per_question: int = 2
     prompt_memories: int = 8  # memories shown in plan, react and dialogue prompts
+    step_memories: int = 4  # memories shown when breaking a block into steps (options decide)
     plan_horizon_minutes: int = 60  # how far ahead a block is broken into steps
     rate_every_minutes: int = 10  # buffered observations are rated this often
     # Memories per rating call. Capable models rate a list well, saving calls; SmolLM2-135M
@@ -46,6 +49,10 @@ class CognitionConfig:
     # routine's activities and the uses of the objects at the chosen place), or "auto":
     # choose for the embedded model, which otherwise writes "hazmat-and-flea", write for others.
     plan_activities: str = "auto"
+    # How a reaction says what the agent does: "write", "choose" (a greeting, a wave, some
+    # space... `sim.prompts.reaction.GESTURES`), or "auto": choose for the embedded model,
+    # which otherwise answers with the instructions' words, write for others.
+    reactions: str = "auto"
     max_turns: int = 8
     seconds_per_turn: int = 20
     chat_cooldown_minutes: int = 120
@@ -69,6 +76,9 @@ class CognitionConfig:
             plan_activities=("choose" if small else "write")
             if self.plan_activities == "auto"
             else self.plan_activities,
+            reactions=("choose" if small else "write")
+            if self.reactions == "auto"
+            else self.reactions,
         )
 
     @classmethod
@@ -158,8 +168,21 @@ class Cognition:
         )
         return found
 
-    def recall_texts(self, agent: Agent, query: str, purpose: str) -> list[str]:
-        """The texts of the few memories a plan, reaction or dialogue prompt shows."""
-        return [
-            m.record.text for m in self.recall(agent, query, purpose, self.config.prompt_memories)
-        ]
+    def recall_texts(
+        self, agent: Agent, query: str, purpose: str, k: int | None = None
+    ) -> list[str]:
+        """The texts of the few memories a plan, reaction or dialogue prompt shows (default
+        `prompt_memories` of them), each clipped to `MEMORY_WORDS`: a day plan's memory runs
+        to 150 tokens, and every prompt that retrieved it paid for all of them."""
+        found = self.recall(agent, query, purpose, k or self.config.prompt_memories)
+        return [clip(m.record.text, MEMORY_WORDS) for m in found]
+
+
+def identity(agent: Agent) -> str:
+    """The persona text that opens a planning, reaction or dialogue prompt.
+
+    `Agent.identity()` without the routine's prose (about 60 tokens in every call): a day plan
+    lists the routine itself, and a step, a reaction or a line of dialogue does not need it.
+    """
+    p = agent.persona
+    return f"{agent.brief()} Household: {p.household}. Now: {p.current_status}"

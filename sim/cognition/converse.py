@@ -8,16 +8,19 @@ from typing import TypeVar
 
 from sim.agent import Agent
 from sim.clock import label
-from sim.cognition.context import Cognition
-from sim.cognition.gate import dialogue_gate, strip_speaker
+from sim.cognition.context import Cognition, identity
+from sim.cognition.gate import dialogue_gate, instruction_gate, strip_speaker
 from sim.cognition.plan import decompose
 from sim.memory.stream import NewMemory
 from sim.prompts import dialogue
-from sim.prompts.base import PromptCall
+from sim.prompts.base import SYSTEM, PromptCall
 from sim.types import JSON
 from sim.world.map import World
 
 T = TypeVar("T", bound=dialogue.Turn)
+# Words in a row a line may share with its prompt's identity or scene: six lets a speaker say
+# "see you at the Bluebird Cafe" and rejects "You are Daniel Moreno, age 47, professor of...".
+RECITAL_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -63,15 +66,20 @@ def say(
     cog: Cognition,
     decision: str,
     avoid: Sequence[str] = (),
+    told: Sequence[str] = (),
 ) -> T:
     """One utterance, the dialogue step shared by the town and by rehearsals: the speaker's
     prompt (built on the memories retrieved for this line) asked behind the dialogue gate, with
     any "Name:" prefix stripped from the answer.
 
     The gate rejects a copy of the previous line, and of any line in `avoid` (a rehearsal
-    persona's own last line, which a small model otherwise repeats turn after turn).
+    persona's own last line, which a small model otherwise repeats turn after turn), and a
+    line that recites the prompt's `told` texts (its identity or scene: SmolLM2 says "You are
+    Daniel Moreno, age 47, professor of American history" to his wife).
     """
     gates = [dialogue_gate(names, text) for text in (lines[-1][1] if lines else None, *avoid)]
+    if told:
+        gates.append(instruction_gate(told, ["utterance"], RECITAL_WORDS))
 
     def gate(answer: T) -> str | None:
         return next((reason for check in gates if (reason := check(answer))), None)
@@ -88,19 +96,22 @@ def next_line(
     others = [a.name for a in group if a is not speaker]
     transcript = [f"{who}: {text}" for who, text in lines[-6:]]
     query = " ".join(others) + (f" {lines[-1][1]}" if lines else "")
+    persona, relations = identity(speaker), [speaker.relation_to(o) for o in others]
     call = dialogue.turn(
         speaker.name,
-        speaker.identity(),
+        persona,
         label(cog.now),
         place,
-        [speaker.relation_to(o) for o in others],
+        relations,
         cog.recall_texts(speaker, query, "converse"),
         transcript,
     )
     names = [a.name for a in group]
     decision = f"line {len(lines) + 1} to {', '.join(others)}"
     own = [text for who, text in lines[:-1] if who == speaker.name]  # no saying it twice
-    return say(speaker.name, call, names, lines, cog, decision, avoid=own)
+    scene = dialogue.scene(label(cog.now), place, relations)
+    told = [SYSTEM, persona, scene, dialogue.MEMORY_HEADING, dialogue.TURN_INSTRUCTION]
+    return say(speaker.name, call, names, lines, cog, decision, avoid=own, told=told)
 
 
 def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> Conversation:
@@ -133,7 +144,7 @@ def conclude(agent: Agent, convo: Conversation, world: World, cog: Cognition) ->
     """
     others = [p for p in convo.participants if p != agent.name]
     transcript = convo.transcript()
-    call = dialogue.takeaway(agent.identity(), others, transcript)
+    call = dialogue.takeaway(identity(agent), others, transcript)
     took = cog.ask(agent.name, call, f"takeaway from talking with {', '.join(others)}")
     heard = "; ".join(transcript)[:600]
     memories = [

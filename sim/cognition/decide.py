@@ -13,7 +13,7 @@ from sim.clock import DAY
 from sim.cognition import reflect
 from sim.cognition.context import Cognition
 from sim.cognition.importance import flush
-from sim.cognition.plan import decompose, plan_day
+from sim.cognition.plan import decompose, plan_day, revision_due, start_day
 from sim.cognition.react import consider, eligible
 from sim.types import Observation
 from sim.world.map import World
@@ -80,6 +80,8 @@ def decide(
         flush(agent, cog, force=True)
         return Decision(sleep_move(agent, world))
     if agent.schedule.day != agent.day_of(now):
+        start_day(agent, world, cog)
+    elif revision_due(agent, now):
         plan_day(agent, world, cog)
     fresh = agent.notice(observations, now)
     for obs in fresh:

@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.quality.checks import echo, enum_values, leakage, repeated_ngrams, tokens
+from sim.llm.structured import choices_of
+from sim.quality.checks import echo, instruction_echo, leakage, repeated_ngrams, tokens
 
 Check = Callable[[BaseModel], "str | None"]
-LONG_TEXT = 30  # words: below this one repeated 3-gram is a loop, above it three are
+LONG_TEXT = 60  # words: below this one repeated 3-gram is a loop, above it three are
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMERIC = re.compile(r"\s*[+-]?\d[\d\s:.,]*")
 
@@ -53,7 +54,7 @@ def hard_failure(answer: BaseModel) -> str | None:
     Values picked from the schema's choices (places, times, ratings) are not writing and pass;
     written text must hold a word ("27" is no plan step) and pass `text_failure`.
     """
-    picked = enum_values(type(answer).model_json_schema())
+    picked = choices_of(type(answer))
     for text in _strings(answer.model_dump()):
         if text in picked:
             continue
@@ -63,6 +64,20 @@ def hard_failure(answer: BaseModel) -> str | None:
         if reason:
             return reason
     return None
+
+
+def instruction_gate(instructions: Sequence[str], fields: Sequence[str], n: int = 4) -> Check:
+    """The default checks, then no run of `n` words copied from `instructions` (the prompt's
+    own text) in the written `fields`."""
+
+    def check(answer: BaseModel) -> str | None:
+        for name in fields:
+            found = instruction_echo(str(getattr(answer, name, "")), instructions, n)
+            if found.flagged:
+                return f"echoes the instructions: {found.reasons[0]!r}"
+        return hard_failure(answer)
+
+    return check
 
 
 def strip_speaker(text: str, names: Sequence[str]) -> str:

@@ -10,12 +10,13 @@ import numpy as np
 
 from sim.agent import Agent
 from sim.clock import DAY, label, parse_time_of_day
-from sim.cognition.context import Cognition
+from sim.cognition.context import Cognition, identity
 from sim.cognition.importance import flush
-from sim.cognition.schedule import Block, Schedule, lay_out_steps
+from sim.cognition.schedule import Block, Schedule, Step, lay_out_steps
 from sim.embed.protocol import Embedder
 from sim.memory.stream import NewMemory
 from sim.prompts import planning
+from sim.rng import derive_seed
 from sim.types import GameSeconds
 from sim.world.map import World
 
@@ -23,6 +24,8 @@ HALF_HOUR = 1800
 MAX_OPTIONS = 6  # object uses offered to the step planner
 RELATED = 0.2  # least cosine between an activity and a use offered for it
 MAX_PLACE_OPTIONS = 12  # activities offered per place when a day plan chooses
+REVISE_AFTER = 5 * 60  # an agent thinks its day over at least this long after waking...
+REVISE_SPREAD = 25 * 60  # ...and within this much more (seeded per agent and day)
 
 
 def day_bounds(agent: Agent, now: GameSeconds) -> tuple[GameSeconds, GameSeconds]:
@@ -33,18 +36,18 @@ def day_bounds(agent: Agent, now: GameSeconds) -> tuple[GameSeconds, GameSeconds
 
 
 def place_notes(world: World, places: list[str]) -> list[str]:
-    """One line per known area listing its known arenas and opening hours."""
-    by_area: dict[str, list[str]] = {}
-    for path in places:
-        area, arena = path.split(":", 1)
-        by_area.setdefault(area, []).append(arena)
+    """One line per known area: its kind and opening hours.
+
+    Its arenas are not listed: the answer's schema names them, and listing them cost about a
+    hundred tokens per day plan.
+    """
     notes = []
-    for area, arenas in by_area.items():
+    for area in dict.fromkeys(p.split(":", 1)[0] for p in places):
         info = world.areas[area]
         hours = ""
         if info.open_hours:
             hours = f", open {label(info.open_hours[0])[-5:]}-{label(info.open_hours[1])[-5:]}"
-        notes.append(f"{area} ({info.kind}{hours}): {', '.join(arenas)}")
+        notes.append(f"{area} ({info.kind}{hours})")
     return notes
 
 
@@ -110,23 +113,56 @@ def activity_choices(agent: Agent, world: World, places: list[str]) -> dict[str,
     return out
 
 
+def usual_rest(agent: Agent, world: World, now: GameSeconds) -> list[tuple[int, str, str]]:
+    """The routine from now until sleep, at places the agent may plan to be in."""
+    day_start, sleep = day_bounds(agent, now)
+    places = plannable(agent, world)
+    return [(t, a, p) for t, a, p in usual_day(agent, day_start, now) if t < sleep and p in places]
+
+
+def start_day(agent: Agent, world: World, cog: Cognition) -> None:
+    """On waking, follow the usual day at once; `plan_day` adds today's changes a little later.
+
+    Asking for the changes at the moment of waking put every early riser's day plan (about
+    1,000 prompt tokens each) into the town's first tick. Instead each agent thinks its day over
+    5-30 game minutes after waking (a seeded spread, so the town's plans do not all fall on
+    one tick), or when its first block ends if that is sooner. With no routine to follow, the
+    day is planned now.
+    """
+    now = cog.now
+    day_start, sleep = day_bounds(agent, now)
+    usual = usual_rest(agent, world, now)
+    if not usual:
+        plan_day(agent, world, cog)
+        return
+    blocks = to_blocks(usual, now, sleep)
+    spread = derive_seed(cog.seed, "day plan", agent.name, day_start) % REVISE_SPREAD
+    adopt(agent, cog, blocks, revise_at=min(blocks[0].end, now + REVISE_AFTER + spread))
+
+
+def revision_due(agent: Agent, now: GameSeconds) -> bool:
+    """Whether the usual day `start_day` laid down is due for today's changes."""
+    due = agent.schedule.revise_at
+    return due is not None and now >= due
+
+
 def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
     """Write today's schedule (a plan memory) from the routine, memories and known places."""
     now = cog.now
     flush(agent, cog, force=True)
-    day_start, sleep = day_bounds(agent, now)
+    _, sleep = day_bounds(agent, now)
     marks = half_hours(now, sleep)
     times = [label(t)[-5:] for t in marks]
     places = plannable(agent, world)
     at = dict(zip(times, marks, strict=True))
     # The routine keeps its minutes (a 07:45 item starts at 07:45); the model's changes use
     # the half-hour marks, and one at the same minute as a routine item replaces it.
-    usual = [(t, a, p) for t, a, p in usual_day(agent, day_start, now) if t < sleep and p in places]
+    usual = usual_rest(agent, world, now)
     routine = [(label(t)[-5:], a, p) for t, a, p in usual]
     query = f"{agent.name}'s plans, intentions and commitments for today"
     memories = cog.recall_texts(agent, query, "plan_day")
     call = planning.plan_day(
-        agent.identity(),
+        identity(agent),
         label(now),
         times,
         places,
@@ -140,10 +176,18 @@ def plan_day(agent: Agent, world: World, cog: Cognition) -> None:
     rows += usual
     if not rows:
         rows = [(now, "time at home", agent.persona.home)]
-    agent.schedule = Schedule(day=agent.day_of(now), blocks=to_blocks(rows, now, sleep))
+    adopt(agent, cog, to_blocks(rows, now, sleep))
+
+
+def adopt(
+    agent: Agent, cog: Cognition, blocks: list[Block], revise_at: GameSeconds | None = None
+) -> None:
+    """Make `blocks` today's schedule, remember it as a plan and log it (the viewer shows it)."""
+    now = cog.now
+    agent.schedule = Schedule(day=agent.day_of(now), blocks=blocks, revise_at=revise_at)
     text = f"My plan for {label(now)[:5]}: " + "; ".join(agent.schedule.summary())
     agent.remember([NewMemory("plan", text, 5)], now)
-    cog.emit("plan_day", agent.name, plan=agent.schedule.summary())
+    cog.emit("plan_day", agent.name, plan=agent.schedule.summary(), usual=revise_at is not None)
 
 
 def step_options(
@@ -181,10 +225,15 @@ def decompose(agent: Agent, world: World, cog: Cognition, situation: str = "") -
         agent.schedule.blocks.append(block)
     horizon_end = min(block.end, now + cog.config.plan_horizon_minutes * 60)
     options = step_options(world, block, agent.memory.embedder)
+    if len(options) == 1 and not situation:  # nothing to choose: the activity till the horizon
+        parts = [((horizon_end - now) // 60, block.activity, None, "🙂")]
+        steps = lay_out_steps(now, horizon_end, parts, block.place)
+        record_steps(agent, cog, block, situation, steps)
+        return
     query = f"{block.activity} {situation}".strip()
-    memories = cog.recall_texts(agent, query, "decompose")
+    memories = cog.recall_texts(agent, query, "decompose", cog.config.step_memories)
     call = planning.decompose(
-        agent.identity(),
+        agent.brief(),  # who, not their worries: the options and the block decide a step
         label(now),
         block.activity,
         block.place,
@@ -199,6 +248,14 @@ def decompose(agent: Agent, world: World, cog: Cognition, situation: str = "") -
         for s in answer.steps  # type: ignore[attr-defined]
     ]
     steps = lay_out_steps(now, horizon_end, parts, block.place)
+    record_steps(agent, cog, block, situation, steps)
+
+
+def record_steps(
+    agent: Agent, cog: Cognition, block: Block, situation: str, steps: list[Step]
+) -> None:
+    """Lay down the steps from now, remember them as a plan and log the decomposition."""
+    now, horizon_end = cog.now, steps[-1].end
     agent.schedule.replace_steps_from(now, steps)
     listing = ", ".join(f"{s.action} ({(s.end - s.start) // 60} min)" for s in steps)
     text = f"From {label(now)[-5:]} to {label(horizon_end)[-5:]} at {block.place}: {listing}"

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from sim.agent import Agent
 from sim.clock import label
-from sim.cognition.context import Cognition
+from sim.cognition.context import Cognition, identity
 from sim.cognition.plan import decompose
 from sim.memory.stream import NewMemory
-from sim.prompts.reaction import react
+from sim.prompts.reaction import gestures, react
 from sim.types import Observation
 from sim.world.map import World
+
+# What every agent shows before its first decision. It is the engine's placeholder, not
+# something the person does, so nobody reacts to it: the first tick, when everyone sees
+# everyone at home, stays short, and the reaction comes a tick later, to a real action.
+FIRST_ACTION = "starting the day"
 
 
 def eligible(agent: Agent, obs: Observation, available: frozenset[str], now: int) -> bool:
     """Whether an observation of another agent deserves a reaction decision now."""
     return (
-        obs.is_agent and obs.subject in available and agent.react_after.get(obs.subject, 0) <= now
+        obs.is_agent
+        and obs.subject in available
+        and agent.react_after.get(obs.subject, 0) <= now
+        and not obs.description.startswith(f"{obs.subject} is {FIRST_ACTION}")
     )
 
 
@@ -28,13 +36,14 @@ def consider(agent: Agent, obs: Observation, can_talk: bool, world: World, cog: 
     query = f"{obs.subject} {obs.description}"
     memories = cog.recall_texts(agent, query, "react")
     call = react(
-        agent.identity(),
+        identity(agent),
         label(now),
         doing,
         obs.description,
         agent.relation_to(obs.subject),
         memories,
         can_talk,
+        gestures(obs.subject) if cog.config.reactions == "choose" else None,
     )
     answer = cog.ask(agent.name, call, f"reaction to {obs.subject}")
     talk = bool(getattr(answer, "talk", False))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from sim.agent import Agent
-from sim.cognition.context import Cognition
+from sim.cognition.context import MEMORY_WORDS, Cognition, identity
 from sim.cognition.importance import flush
 from sim.memory.stream import NewMemory
 from sim.prompts import reflection
+from sim.prompts.base import clip
 
 MIN_INSIGHT_WORDS = 3  # shorter answers ('true', 'my life') are not insights
 
@@ -21,10 +22,10 @@ def reflect(agent: Agent, cog: Cognition) -> int:
     flush(agent, cog, force=True)
     agent.reflect_pressure = 0
     cfg = cog.config
-    recent = [r.text for r in agent.memory.recent(cfg.reflection_recent)]
+    recent = [clip(r.text, MEMORY_WORDS) for r in agent.memory.recent(cfg.reflection_recent)]
     asked = cog.ask(
         agent.name,
-        reflection.questions(agent.identity(), recent, cfg.reflection_questions),
+        reflection.questions(identity(agent), recent, cfg.reflection_questions),
         "reflection",
     )
     known = {r.text.lower() for r in agent.memory.records if r.kind == "reflection"}
@@ -33,9 +34,8 @@ def reflect(agent: Agent, cog: Cognition) -> int:
         found = cog.recall(agent, question, "reflect", cfg.reflection_evidence)
         if not found:
             continue
-        call = reflection.insights(
-            agent.identity(), question, [m.record.text for m in found], cfg.insights_per_question
-        )
+        shown = [clip(m.record.text, MEMORY_WORDS) for m in found]
+        call = reflection.insights(identity(agent), question, shown, cfg.insights_per_question)
         answer = cog.ask(agent.name, call, f"insights on: {question}")
         new = []
         for item in answer.insights:  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ class Schedule:
     day: int = -1
     blocks: list[Block] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    revise_at: GameSeconds | None = None  # when the usual day gets today's changes (None: done)
 
     def block_at(self, t: GameSeconds) -> Block | None:
         """The block covering time `t`, if any."""
@@ -61,6 +62,7 @@ class Schedule:
             "day": self.day,
             "blocks": [asdict(b) for b in self.blocks],
             "steps": [asdict(s) for s in self.steps],
+            "revise_at": self.revise_at,
         }
 
     def set_state(self, state: JSON) -> None:
@@ -68,6 +70,7 @@ class Schedule:
         self.day = int(state["day"])
         self.blocks = [Block(**b) for b in state["blocks"]]
         self.steps = [Step(**s) for s in state["steps"]]
+        self.revise_at = state.get("revise_at")  # older states planned on waking
 
 
 def lay_out_steps(

@@ -9,10 +9,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
 _WORD = re.compile(r"[a-z0-9']+")
+WORDS_HELD = 1 << 16  # digests remembered: a town's vocabulary, a few MB at most
+
+
+@lru_cache(maxsize=WORDS_HELD)
+def _digest(word: str) -> int:
+    """A word's stable 64-bit hash; kept, since the same words recur in every memory."""
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
 
 
 class HashEmbedder:
@@ -35,16 +43,22 @@ class HashEmbedder:
 
     def _slot(self, word: str) -> tuple[int, float]:
         """Bucket and sign for a word; the sign keeps colliding words from always adding up."""
-        digest = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+        digest = _digest(word)
         return (digest >> 1) % self._dim, 1.0 if digest & 1 else -1.0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return (len(texts), dim) float32 rows; a text with no words maps to the zero vector."""
+        """Return (len(texts), dim) float32 rows; a text with no words maps to the zero vector.
+
+        Each row's counts are summed by one `bincount` (small whole numbers, exact in any
+        order), then scaled to unit length.
+        """
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            for word in _WORD.findall(text.lower()):
-                slot, sign = self._slot(word)
-                out[row, slot] += sign
+            slots = [self._slot(word) for word in _WORD.findall(text.lower())]
+            if not slots:
+                continue
+            buckets, signs = zip(*slots, strict=True)
+            out[row] = np.bincount(buckets, weights=signs, minlength=self._dim)
             norm = float(np.linalg.norm(out[row]))
             if norm > 0:
                 out[row] /= norm

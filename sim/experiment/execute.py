@@ -21,6 +21,7 @@ from sim.experiment.design import DESIGNS, Experiment, load_experiment
 from sim.experiment.report import ReportSpec, write_report
 from sim.experiment.runner import Replicate, RunOptions, Watch, run_all
 from sim.experiment.stats import Effect, analyse
+from sim.llm.budget import price_for, usd
 
 PACKAGES = ("sim", "numpy", "pandas", "scipy", "matplotlib", "pydantic", "networkx", "xllamacpp")
 RESULT_COLUMNS = ["replicate", "condition", "unit", "outcome", "value"]
@@ -109,16 +110,14 @@ def run_experiment(
     return write_report(options.out, spec, results, timelines, effects, manifest)
 
 
-LOCAL = ("fake", "embedded")  # backends that run here and cost nothing
-
-
 def cost(options: RunOptions, tokens: list[dict[str, int]]) -> float | None:
-    """What the tokens cost at `--price` (USD per million); 0 on a local model, else unknown."""
-    if options.price is None:
-        return 0.0 if options.lm in LOCAL else None
+    """What the tokens cost at `--price` (USD per million) or the model's list price; 0 on a
+    local model; None when the price is not known."""
+    price = options.price or price_for(options.lm)
+    if price is None:
+        return None
     prompt = sum(t.get("prompt", 0) for t in tokens)
-    completion = sum(t.get("completion", 0) for t in tokens)
-    return (prompt * options.price[0] + completion * options.price[1]) / 1e6
+    return usd(prompt, sum(t.get("completion", 0) for t in tokens), price)
 
 
 def _judges(experiment: Experiment) -> str:

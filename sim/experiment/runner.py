@@ -18,6 +18,8 @@ from sim.experiment.design import Experiment, load_experiment
 from sim.llm.wrappers import ReplayLM
 from sim.rng import derive_seed
 from sim.simulation import Simulation
+from sim.store.location import RunDb, is_url, pg_run, with_run
+from sim.store.location import label as db_text
 from sim.store.reader import RunReader
 
 FAILING_SHARE = 0.5  # an arm whose LM falls back on more asks than this has failed
@@ -39,6 +41,7 @@ class RunOptions:
     base_url: str | None = None
     api_key: str | None = None
     price: tuple[float, float] | None = None  # USD per million prompt, completion tokens
+    db: str | None = None  # a PostgreSQL run URL: arms are recorded as runs NAME-LABEL beside it
 
 
 Watch = Callable[[str, Simulation], None]  # (arm label, its simulation) after every tick
@@ -116,7 +119,7 @@ def run_replicate(
 
 
 def _build(
-    experiment: Experiment, options: RunOptions, seed: int, label: str, db: Path | None = None
+    experiment: Experiment, options: RunOptions, seed: int, label: str, db: RunDb | None = None
 ) -> Simulation:
     """A fresh simulation of the experiment's world for one arm (or a paired base)."""
     return Simulation.build(
@@ -213,7 +216,7 @@ def _arm(
         "prompt": after["prompt_tokens"] - before["prompt_tokens"],
         "completion": after["completion_tokens"] - before["completion_tokens"],
     }
-    db = f"runs/{db_label}.db"
+    db = db_text(sim.db) if sim.db is not None and is_url(sim.db) else f"runs/{db_label}.db"
     result.arms.append(
         Arm(label, condition, result.replicate, sim.engine.seed, sim.digest, db, tokens)
     )
@@ -229,7 +232,10 @@ def _check_lm(sim: Simulation, label: str) -> None:
         )
 
 
-def _db(options: RunOptions, label: str) -> Path:
+def _db(options: RunOptions, label: str) -> RunDb:
+    """Where an arm is recorded: OUT/runs/LABEL.db, or the run NAME-LABEL beside the --db run."""
+    if options.db is not None:
+        return with_run(options.db, f"{pg_run(options.db).name}-{label}")
     return options.out / "runs" / f"{label}.db"
 
 

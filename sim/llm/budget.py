@@ -36,6 +36,22 @@ def usd(prompt_tokens: int, completion_tokens: int, price: tuple[float, float]) 
     return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
 
 
+def parse_price(text: str | None) -> tuple[float, float] | None:
+    """`--price 0.15,0.60`: USD per million prompt and completion tokens."""
+    if text is None:
+        return None
+    try:
+        prompt, completion = (float(x) for x in text.split(","))
+    except ValueError:
+        raise SimInputError(
+            "--price", "price", f"expected two numbers, got {text!r}",
+            "give USD per million prompt and completion tokens, e.g. --price 0.15,0.60",
+        ) from None  # fmt: skip
+    if min(prompt, completion) < 0 or prompt != prompt or completion != completion:
+        raise SimInputError("--price", "price", "prices must be numbers >= 0", "e.g. 0.15,0.60")
+    return prompt, completion
+
+
 class BudgetExceeded(RuntimeError):
     """The run spent what it was allowed; it stopped between two ticks and can be resumed.
 

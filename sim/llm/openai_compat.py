@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import openai
-from openai.types.chat import ChatCompletion
 
 from sim.errors import SimInputError
 from sim.llm.protocol import FinishReason, LMAuthError, LMError, LMRequest, LMResponse, Message
@@ -160,12 +159,14 @@ class OpenAICompatLM:
         """One HTTP call; raises _ModeRejected when probing may continue, else LMError."""
         try:
             # `post` is what `chat.completions.create` calls, less its walk of the whole body
-            # against the parameter types: a fifth of our CPU per call, which bounds how many
-            # concurrent calls one interpreter can keep in flight (bench/concurrency.py).
+            # against the parameter types, and the parsed body is read here rather than built
+            # into the SDK's models: together much of the client's CPU per call, which
+            # bounds how many concurrent calls one interpreter keeps in flight
+            # (bench/concurrency.py).
             result = self._client.post(
                 "/chat/completions",
                 body={"model": self.model, **_request_body(request, mode)},
-                cast_to=ChatCompletion,
+                cast_to=object,  # the parsed body as it came: no models built
             )
         except openai.APIStatusError as exc:
             if self._working_mode is None and mode != MODES[-1] and _looks_unsupported(exc):
@@ -180,18 +181,25 @@ class OpenAICompatLM:
             # A body that is not JSON escapes the client as a ValueError.
             what = f"the server's answer was not valid JSON ({exc})"
             raise self._error(what, "bad_body") from exc
-        if not isinstance(result, ChatCompletion):  # a non-JSON content type comes back as text
+        return self._response(result)
+
+    def _response(self, result: Any) -> LMResponse:
+        """The answer in a chat completion body."""
+        if not isinstance(result, dict) or not isinstance(result.get("choices", []), list):
             raise self._error("the server's answer was not a chat completion", "bad_body")
-        if not result.choices:
+        if not result.get("choices"):
             raise self._error("the answer had no choices", "empty_choices")
-        choice = result.choices[0]
-        reason: FinishReason = "length" if choice.finish_reason == "length" else "stop"
-        usage = result.usage
+        choice = result["choices"][0]
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict) or not isinstance(message.get("content") or "", str):
+            raise self._error("the answer's first choice holds no message", "bad_body")
+        reason: FinishReason = "length" if choice.get("finish_reason") == "length" else "stop"
+        usage = result.get("usage") if isinstance(result.get("usage"), dict) else {}
         return LMResponse(
-            text=choice.message.content or "",
+            text=message.get("content") or "",
             finish_reason=reason,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
+            prompt_tokens=_count(usage.get("prompt_tokens")),
+            completion_tokens=_count(usage.get("completion_tokens")),
             model=self.name,
         )
 
@@ -210,6 +218,11 @@ class OpenAICompatLM:
                                _retry_after(exc.response.headers))  # fmt: skip
         kind = "server_error" if status >= 500 else "http_error"
         return self._error(f"HTTP {status}: {said}", kind)
+
+
+def _count(value: Any) -> int:
+    """A token count from `usage`, 0 when the server left it out."""
+    return value if isinstance(value, int) else 0
 
 
 def _server_says(exc: openai.APIStatusError) -> str:

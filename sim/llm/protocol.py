@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -47,9 +49,51 @@ class LMRequest:
         }
 
     def key(self) -> str:
-        """Stable hash of everything that determines the answer: the cache and replay key."""
-        blob = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        """Stable hash of everything that determines the answer: the cache and replay key.
+
+        The hash of `to_json()` dumped with sorted keys, the dump put together field by field
+        (in sorted order) so that the schema, the same for many calls, is dumped once.
+        """
+        messages = [{"content": m.content, "role": m.role} for m in self.messages]
+        blob = (
+            f'{{"max_tokens":{_number(self.max_tokens)},"messages":{_dump(messages)},'
+            f'"schema":{_schema_text(self.schema)},"schema_name":{_dump(self.schema_name)},'
+            f'"seed":{_number(self.seed)},"temperature":{_number(self.temperature)}}}'
+        )
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_SCHEMA_TEXTS: dict[int, tuple[dict[str, Any], str]] = {}  # id -> (the schema held, its dump)
+_SCHEMA_TEXTS_HELD = 512
+_SCHEMA_TEXTS_LOCK = threading.Lock()  # requests are keyed from several threads at once
+
+
+def _dump(value: Any) -> str:
+    """The canonical JSON of `value`: sorted keys, no spaces (what request keys hash)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _number(value: Any) -> str:
+    """`_dump` of a number, without the encoder's setup for plain ints and finite floats
+    (whose JSON is their repr)."""
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return repr(value)
+    return _dump(value)
+
+
+def _schema_text(schema: dict[str, Any]) -> str:
+    """`_dump(schema)`, remembered for the last few hundred schemas (by identity: a schema is
+    not changed once it is in a request; the entry holds it, so its id is not reused)."""
+    with _SCHEMA_TEXTS_LOCK:
+        held = _SCHEMA_TEXTS.get(id(schema))
+    if held is not None and held[0] is schema:
+        return held[1]
+    text = _dump(schema)
+    with _SCHEMA_TEXTS_LOCK:
+        if len(_SCHEMA_TEXTS) >= _SCHEMA_TEXTS_HELD:
+            del _SCHEMA_TEXTS[next(iter(_SCHEMA_TEXTS))]  # the oldest
+        _SCHEMA_TEXTS[id(schema)] = (schema, text)
+    return text
 
 
 @dataclass(frozen=True)

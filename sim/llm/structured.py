@@ -12,7 +12,8 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, TypeVar
@@ -28,7 +29,9 @@ from sim.llm.protocol import (
     LMUnavailable,
     Message,
 )
+from sim.llm.shapes import shape_key
 from sim.llm.watch import OutageMonitor, stall_notice
+from sim.quality.checks import enum_values
 from sim.types import JSON
 
 T = TypeVar("T", bound=pydantic.BaseModel)
@@ -66,10 +69,30 @@ class LMCallRecord:
     outcome: Outcome
     cached: bool
     error: str
+    faults: tuple[str, ...] = ()  # the transport faults this attempt met (retried tries)
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-shaped form."""
-        return asdict(self)
+        """JSON-shaped form, written out: `asdict` deep-copies the request and its schema, which
+        cost more than the rest of a call on a fast model. The request dict is this record's
+        own; the schema inside it is shared (`schema_of`) and must not be changed."""
+        return {
+            "purpose": self.purpose,
+            "agent": self.agent,
+            "tick": self.tick,
+            "decision": self.decision,
+            "attempt": self.attempt,
+            "request_key": self.request_key,
+            "request": self.request,
+            "response": self.response,
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "latency_ms": self.latency_ms,
+            "outcome": self.outcome,
+            "cached": self.cached,
+            "error": self.error,
+            "faults": self.faults,
+        }
 
 
 @dataclass
@@ -119,6 +142,8 @@ class _Attempt(Generic[T]):
 _SCHEMAS: weakref.WeakKeyDictionary[type[pydantic.BaseModel], dict[str, Any]] = (
     weakref.WeakKeyDictionary()
 )
+_BY_SHAPE: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()  # see `shape_key`
+SHAPES_HELD = 2048
 _SCHEMAS_LOCK = threading.Lock()
 
 
@@ -126,15 +151,43 @@ def schema_of(output: type[pydantic.BaseModel]) -> dict[str, Any]:
     """`output.model_json_schema()`, made once per class (do not change the dict).
 
     Building it costs milliseconds, a large share of a call's own CPU; prompts with choices
-    make their class per call, and live only as long as it is used.
+    make their class per call, and live only as long as it is used. Such a class gets the
+    schema of the last class of the same shape (`sim.llm.shapes.shape_key`).
     """
     with _SCHEMAS_LOCK:
         schema = _SCHEMAS.get(output)
+    if schema is not None:
+        return schema
+    shape = shape_key(output)  # a class made anew per call is most often shaped like an old one
+    with _SCHEMAS_LOCK:
+        schema = _BY_SHAPE.get(shape) if shape is not None else None
     if schema is None:
         schema = output.model_json_schema()
-        with _SCHEMAS_LOCK:
-            _SCHEMAS[output] = schema
+    with _SCHEMAS_LOCK:
+        _SCHEMAS[output] = schema
+        if shape is not None:
+            _BY_SHAPE[shape] = schema
+            _BY_SHAPE.move_to_end(shape)
+            while len(_BY_SHAPE) > SHAPES_HELD:
+                _BY_SHAPE.popitem(last=False)
     return schema
+
+
+_CHOICES: weakref.WeakKeyDictionary[type[pydantic.BaseModel], frozenset[str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def choices_of(output: type[pydantic.BaseModel]) -> frozenset[str]:
+    """Every string `output`'s schema offers as a choice (`enum`/`const`), found once per class:
+    the quality gate lets them through on every answer, as picked rather than written."""
+    with _SCHEMAS_LOCK:
+        found = _CHOICES.get(output)
+    if found is None:
+        found = frozenset(enum_values(schema_of(output)))
+        with _SCHEMAS_LOCK:
+            _CHOICES[output] = found
+    return found
 
 
 def extract_json(text: str) -> str:
@@ -326,5 +379,6 @@ class StructuredLM:
                 outcome=result.outcome,
                 cached=response.cached,
                 error=result.error,
+                faults=result.faults,
             )
         )

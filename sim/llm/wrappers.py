@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from sim.errors import SimInputError
 from sim.llm.embedded import EmbeddedLM
 from sim.llm.fake import FakeLM
-from sim.llm.protocol import LanguageModel, LMRequest, LMResponse
+from sim.llm.protocol import LanguageModel, LMError, LMRequest, LMResponse
 from sim.llm.retry import RetryingLM
 
 LM_SPECS = "embedded, fake or openai:MODEL"
@@ -138,11 +138,21 @@ class ResumeLM:
         return self.live.name
 
     def complete(self, request: LMRequest) -> LMResponse:
-        """The next recorded answer for this request, or a live one."""
+        """The next recorded answer for this request, or a live one.
+
+        A recorded answer comes back as it first came (not marked cached, with the transport
+        faults it met, and a failed call failing again), so the re-run ticks count their calls
+        and faults as they were counted before the stop.
+        """
         try:
-            return self.recorded.complete(request)
+            response = self.recorded.complete(request)
         except ReplayMissError:
             return self.live.complete(request)
+        if response.finish_reason == "error":
+            error = LMError("the recorded call failed", (response.faults or ("error",))[-1])
+            error.faults = response.faults or ("error",)
+            raise error
+        return dataclasses.replace(response, cached=False)
 
 
 def make_lm(

@@ -60,13 +60,26 @@ class NameIndex:
         return found
 
 
-def text_rows(records: Sequence[MemoryRecord], person: str) -> np.ndarray:
-    """Boolean mask of the records whose subjects or text name `person`.
+class RowNames:
+    """Growing rows' subjects, lowered texts and words, read once per row as it is appended,
+    so asking whether the rows since the last ask name a person costs set lookups, not a
+    scan of their texts (a stream's tail is asked about each person its questions name)."""
 
-    The texts are lowered and joined into one string, which `re` scans in C.
-    """
-    mask = np.fromiter((person in r.subjects for r in records), bool, len(records))
-    return mask | TextScan([r.text for r in records]).mask(person)
+    def __init__(self) -> None:
+        self.rows: list[tuple[tuple[str, ...], str, frozenset[str]]] = []
+
+    def extend(self, records: Sequence[MemoryRecord]) -> None:
+        """Read appended rows."""
+        for record in records:
+            lowered = record.text.lower()
+            self.rows.append((record.subjects, lowered, frozenset(WORDS.findall(lowered))))
+
+    def mask(self, person: str, start: int) -> np.ndarray:
+        """Which rows from `start` on are about `person` (as `MemoryRecord.is_about`)."""
+        full, first = person.lower(), person.split()[0].lower()
+        rows = self.rows[start:]
+        found = (person in s or full in low or first in words for s, low, words in rows)
+        return np.fromiter(found, bool, len(rows))
 
 
 class TextScan:

@@ -24,9 +24,10 @@ from typing import overload
 import numpy as np
 
 from sim.embed.protocol import Embedder
-from sim.memory.about import AboutIndex, NameIndex, named_in, text_rows
+from sim.memory.about import AboutIndex, NameIndex, RowNames, named_in
 from sim.types import JSON, GameSeconds, MemoryKind
 
+COSINE_GRID = 4096  # similarities are compared in steps of 1/4096 (see `similarity`)
 MAX_SEGMENTS = 16  # past this many frozen segments, a snapshot first merges them into one
 
 
@@ -115,6 +116,7 @@ class _Tail:
         self.columns = np.zeros((dim, 0), dtype=np.float32)
         self.importance = np.zeros(0, dtype=np.float64)
         self.people: set[str] = set()
+        self._names = RowNames()
         self._about: dict[str, np.ndarray] = {}  # person -> mask over the first rows
 
     def __len__(self) -> int:
@@ -135,12 +137,13 @@ class _Tail:
         self.importance[n : n + k] = [r.importance for r in records]
         self.records.extend(records)
         self.people.update(s for r in records for s in r.subjects)
+        self._names.extend(records)
 
     def about(self, person: str) -> np.ndarray:
         """Which rows are about `person`; only rows appended since the last ask are read."""
         known = self._about.get(person, np.zeros(0, dtype=bool))
         if len(known) < len(self.records):
-            known = np.concatenate([known, text_rows(self.records[len(known) :], person)])
+            known = np.concatenate([known, self._names.mask(person, len(known))])
             self._about[person] = known
         return known
 
@@ -301,9 +304,26 @@ class MemoryStream:
         return (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).T
 
     def similarity(self, query_vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every record to a unit query vector (one product per part)."""
+        """Cosine similarity (float32) of every record to a unit query vector: one product per
+        part, each written straight into its slice of the result.
+
+        The product's last bits depend on how the rows are laid out in parts (BLAS sums a
+        column differently at a part's edge), and a restored stream is laid out differently from
+        the one that was saved; so the cosines are rounded to a grid of 1/4096, and equal scores
+        fall to the newer memory, whatever the layout.
+        """
         q = query_vector.astype(np.float32)
-        return np.concatenate([q @ c for c, _ in self._parts()], dtype=np.float64)
+        out = np.empty(len(self), dtype=np.float32)
+        start = 0
+        for columns, _ in self._parts():
+            end = start + columns.shape[1]
+            if end > start:
+                np.matmul(q, columns, out=out[start:end])
+            start = end
+        out *= np.float32(COSINE_GRID)
+        np.rint(out, out=out)
+        out *= np.float32(1 / COSINE_GRID)
+        return out
 
     def people(self) -> set[str]:
         """Everyone some memory has among its subjects."""
@@ -326,12 +346,25 @@ class MemoryStream:
         return np.concatenate([*parts, self._tail.about(person)])
 
     def importance_column(self) -> np.ndarray:
-        """Importance of every record as float64."""
-        return np.concatenate([i for _, i in self._parts()])
+        """Importance of every record as float64 (a read-only view when the stream is one
+        part, as a fork of a sealed stream is until it appends)."""
+        parts = [i for _, i in self._parts() if len(i)]
+        if len(parts) == 1:
+            view = parts[0].view()
+            view.flags.writeable = False
+            return view
+        return np.concatenate(parts) if parts else np.zeros(0)
 
     def last_access_column(self) -> np.ndarray:
         """Last-access game time of every record."""
         return self._access[: len(self)].astype(np.float64)
+
+    def access_column(self) -> np.ndarray:
+        """Last-access game time of every record, int64, read-only and not a copy: valid only
+        until the stream next changes."""
+        view = self._access[: len(self)]
+        view.flags.writeable = False
+        return view
 
     def touch(self, ids: Sequence[int], now: GameSeconds) -> None:
         """Mark records as accessed at `now` (retrieval refreshes what it returns)."""

@@ -57,6 +57,12 @@ def numbered(lines: Sequence[str], start: int = 1) -> str:
     return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start)) or "(none)"
 
 
+def clip(text: str, words: int) -> str:
+    """`text` cut to its first `words` words, marked with an ellipsis when cut."""
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
 def bullet(lines: Sequence[str]) -> str:
     """Render lines as a bullet list."""
     return "\n".join(f"- {line}" for line in lines) or "- (nothing yet)"

@@ -25,6 +25,18 @@ class Takeaway(BaseModel):
     importance: Annotated[int, Field(ge=1, le=10)]
 
 
+MEMORY_HEADING = "What you remember about them:"
+TURN_INSTRUCTION = (
+    "Write what you say next: one or two natural sentences, in your own voice. Set end to "
+    "true when you want to say goodbye."
+)
+
+
+def scene(time_label: str, place: str, relations: Sequence[str]) -> str:
+    """The line of a turn's prompt that sets the scene (a small model recites it back)."""
+    return f"It is {time_label} at {place}. You meet {'; '.join(relations)}."
+
+
 def turn(
     speaker: str,
     identity: str,
@@ -41,10 +53,9 @@ def turn(
     """
     history = "\n".join(transcript) if transcript else "(nothing said yet)"
     user = (
-        f"{identity}\n\nIt is {time_label} at {place}. You meet {'; '.join(relations)}.\n"
-        f"What you remember about them:\n{bullet(memories)}\n\n"
-        "Write what you say next: one or two natural sentences, in your own voice. Set end to "
-        f"true when you want to say goodbye.\n\nConversation so far:\n{history}\n{speaker}:"
+        f"{identity}\n\n{scene(time_label, place, relations)}\n"
+        f"{MEMORY_HEADING}\n{bullet(memories)}\n\n"
+        f"{TURN_INSTRUCTION}\n\nConversation so far:\n{history}\n{speaker}:"
     )
     fallback = Turn(utterance="Anyway, good to see you. Talk later!", end=True)
     return PromptCall("converse", chat(user), Turn, fallback, max_tokens=180)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
+from sim.llm.shapes import answer_model
 from sim.prompts.base import PromptCall, chat, numbered
 
 Rating = Annotated[int, Field(ge=1, le=10)]
@@ -81,7 +82,7 @@ def rate_one(identity: str, text: str) -> PromptCall[Importance]:
 def rate_many(identity: str, texts: Sequence[str]) -> PromptCall[BaseModel]:
     """Rate several memories in one call; the schema demands exactly one rating per text."""
     n = len(texts)
-    output = create_model(
+    output = answer_model(
         "ImportanceRatings", ratings=(list[Rating], Field(min_length=n, max_length=n))
     )
     user = (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
+from sim.llm.shapes import answer_model
 from sim.prompts.base import EMOJI, PromptCall, bullet, chat, choice
 
 
@@ -30,7 +31,7 @@ def plan_day(
     """
     if choices:
         kinds = [
-            create_model(
+            answer_model(
                 f"PlanBlock{i}",
                 start=(choice(times), ...),
                 place=(choice([place]), ...),
@@ -40,7 +41,7 @@ def plan_day(
         ]
         block: Any = Union[tuple(kinds)]  # noqa: UP007 (a runtime union of built models)
     else:
-        block = create_model(
+        block = answer_model(
             "PlanBlock",
             start=(choice(times), ...),
             activity=(str, Field(max_length=60)),
@@ -63,14 +64,17 @@ def plan_day(
                 "what you will do and where."
             ),
         )
-    output = create_model(
+    output = answer_model(
         "DayPlan",
         blocks=(list[block], Field(min_length=bounds[0], max_length=bounds[1])),  # type: ignore[valid-type]
     )
+    # What stays the same across an agent's calls comes first and the time last, so the
+    # embedded model's prompt cache reuses the longest prefix.
     user = (
-        f"{identity}\n\nIt is {date_label}. Your usual day:\n{bullet(usual)}\n\n"
+        f"{identity}\n\nYour usual day:\n{bullet(usual)}\n\n"
+        f"Places you know:\n{bullet(place_notes)}\n\n"
         f"Things you remember that matter today:\n{bullet(memories)}\n\n"
-        f"Places you know:\n{bullet(place_notes)}\n\n{ask}"
+        f"It is {date_label}. {ask}"
     )
     fallback = output.model_construct(blocks=[])  # the usual day as it is
     return PromptCall("plan_day", chat(user), output, fallback, max_tokens=60 + 60 * bounds[1])
@@ -92,22 +96,22 @@ def decompose(
     done here; a small model that may write any phrase writes "write_a_story.txt" for
     weeding. Choosing is also cheaper: an enum value costs a few tokens.
     """
-    step = create_model(
+    step = answer_model(
         "PlanStep",
         action=(choice(options), ...),
         minutes=(choice(["5", "10", "15"]), ...),
         emoji=(choice(EMOJI), ...),
     )
-    output = create_model(
+    output = answer_model(
         "StepPlan",
         steps=(list[step], Field(min_length=1, max_length=6)),  # type: ignore[valid-type]
     )
     news = f"Something new happened: {situation}\n" if situation else ""
     user = (
-        f"{identity}\n\nIt is {time_label}. You are at {place}, planning to: {activity}.\n{news}"
-        f"Relevant memories:\n{bullet(memories)}\n\nWhat you can do here:\n{bullet(options)}\n\n"
-        f"Break the next {minutes} minutes into steps of 5, 10 or 15 minutes, in order. For "
-        "each step choose one thing you can do here, how many minutes it takes, and an emoji."
+        f"{identity}\n\nYou are at {place}, planning to: {activity}.\n"
+        f"What you can do here:\n{bullet(options)}\n\nRelevant memories:\n{bullet(memories)}\n\n"
+        f"It is {time_label}. {news}Break the next {minutes} minutes into steps of 5, 10 or 15 "
+        "minutes, in order: for each, one thing you can do here, its minutes and an emoji."
     )
     fallback = output(steps=[step(action=options[0], minutes="15", emoji="🙂")])
     return PromptCall("decompose", chat(user), output, fallback, max_tokens=300)

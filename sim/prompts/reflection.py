@@ -5,25 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
-from sim.prompts.base import PromptCall, chat, choice, numbered
+from sim.cognition.gate import instruction_gate
+from sim.llm.shapes import answer_model
+from sim.prompts.base import SYSTEM, PromptCall, chat, choice, numbered
 
 Question = Annotated[str, Field(max_length=90)]
 
 
 def questions(identity: str, memories: Sequence[str], n: int = 3) -> PromptCall[BaseModel]:
     """The `n` most salient high-level questions the recent memories raise."""
-    output = create_model(
+    output = answer_model(
         "SalientQuestions", questions=(list[Question], Field(min_length=n, max_length=n))
     )
-    user = (
-        f"{identity}\n\nYour recent memories:\n{numbered(memories)}\n\n"
+    ask = (
         f"Given only these memories, what are the {n} most salient high-level questions you "
         "can answer about yourself and the people around you?"
     )
+    user = f"{identity}\n\nYour recent memories:\n{numbered(memories)}\n\n{ask}"
     fallback = output(questions=["What have I been doing lately?"] * n)
-    return PromptCall("reflect_questions", chat(user), output, fallback, max_tokens=20 + 60 * n)
+    # SmolLM2 asked ". The most salient high-level questions you can answer about yourself".
+    check = instruction_gate([SYSTEM, ask], ["questions"])
+    return PromptCall(
+        "reflect_questions", chat(user), output, fallback, max_tokens=20 + 60 * n, check=check
+    )
 
 
 def insights(
@@ -31,13 +37,13 @@ def insights(
 ) -> PromptCall[BaseModel]:
     """Up to `n` insights answering `question`, each citing the numbered memories it rests on."""
     numbers = [str(i) for i in range(1, len(memories) + 1)]
-    insight = create_model(
+    insight = answer_model(
         "Insight",
         insight=(str, Field(max_length=140)),
         evidence=(list[choice(numbers)], Field(min_length=1, max_length=5)),  # type: ignore[misc]
         importance=(Annotated[int, Field(ge=1, le=10)], ...),
     )
-    output = create_model(
+    output = answer_model(
         "Insights",
         insights=(list[insight], Field(min_length=1, max_length=n)),  # type: ignore[valid-type]
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
+from sim.llm.shapes import answer_model
 from sim.prompts.base import PromptCall, chat, choice
 from sim.survey.instruments import Question
 
@@ -40,7 +41,7 @@ def survey_prompt(
         if ids
         else (list[int], Field(min_length=0, max_length=0))
     )
-    output = create_model(
+    output = answer_model(
         "SurveyResponse",
         answer=instrument.answer_field(reverse),
         rationale=(str, Field(max_length=RATIONALE_CHARS)),

@@ -25,6 +25,7 @@ from sim.embed.protocol import Embedder
 # even split of the thresholds tried (0.1 to 0.3 by 0.05). With the hash embedder the same
 # number means little word overlap.
 STEP_THRESHOLD = 0.2
+MIN_ECHO = 4  # fewest words of an instruction whose copy counts as an echo
 T = TypeVar("T")
 
 _LEAKS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -144,6 +145,28 @@ def echo(
             if shared >= copy_share:
                 reasons.append(f"copies {shared:.0%} of the previous line")
     return Finding(bool(reasons), tuple(reasons))
+
+
+def instruction_echo(text: str, instructions: Sequence[str], n: int = 4) -> Finding:
+    """A text that copies a run of `n` words from the prompt's instructions ("stay in
+    character, be concrete"): a small model that cannot answer repeats what it was told.
+
+    An instruction shorter than `n` words (a heading such as "What you remember about them:")
+    counts whole, if it has at least `MIN_ECHO` words.
+    """
+    told = {
+        g
+        for line in instructions
+        for words in [tokens(line)]
+        if len(words) >= MIN_ECHO
+        for g in _ngrams(words, min(n, len(words)))
+    }
+    sizes = {len(g) for g in told}
+    found = tokens(text)
+    copied = tuple(
+        dict.fromkeys(" ".join(g) for size in sizes for g in _ngrams(found, size) if g in told)
+    )
+    return Finding(bool(copied), copied)
 
 
 def repeated_ngrams(text: str, n: int = 3, times: int = 2) -> Finding:

@@ -142,7 +142,7 @@ def _score(
     stats = reader.lm_stats()
     last = reader.last_tick()
     return QualityReport(
-        db=str(reader.path),
+        db=reader.label,
         run={
             "world": run.world_name,
             "lm": run.lm,

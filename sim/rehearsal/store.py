@@ -20,7 +20,8 @@ from sim.llm.protocol import LMResponse
 from sim.llm.structured import LMCallRecord
 from sim.rehearsal.judge import Score
 from sim.rehearsal.partner import Line
-from sim.store.recorder import dumps, sqlite_engine
+from sim.store.engines import sqlite_engine
+from sim.store.recorder import dumps
 from sim.store.tables import LMCallRow
 
 _FINISH = {"truncated": "length", "error": "error"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Self
 
 import pandas as pd
@@ -16,7 +15,9 @@ from sim.engine_state import EngineSnapshot
 from sim.llm.structured import LMCallRecord
 from sim.llm.wrappers import CachingLM
 from sim.runlog import FRAME_COLUMNS, RunLog, TeeRecorder
-from sim.store.recorder import SQLiteRecorder
+from sim.store.location import RunDb
+from sim.store.location import label as db_label
+from sim.store.recorder import RunRecorder
 from sim.types import JSON
 
 
@@ -47,11 +48,11 @@ class SimulationBase:
         *,
         lm: CachingLM,
         log: RunLog,
-        recorder: SQLiteRecorder | None,
-        db: Path | None,
+        recorder: RunRecorder | None,
+        db: RunDb | None,
         seed_state: EngineSnapshot | None = None,
         checkpoint_every: int = 360,
-        source: tuple[Path, int] | None = None,
+        source: tuple[RunDb, int] | None = None,
     ) -> None:
         self.engine = engine
         self.source = source  # (run file, tick) it was opened from: the past before its log
@@ -126,13 +127,19 @@ class SimulationBase:
             return
         self._mid_tick = True  # a stop in here must not checkpoint a half-rated town
         self.engine.prepare(progress)
+        snapshots: list[EngineSnapshot] = []
+
+        def seed_checkpoint() -> JSON:
+            snapshots.append(self.engine.snapshot())
+            return snapshots[0].to_json()
+
         # Recorded before the seed checkpoint, not inside tick 0, so that a resume from that
-        # checkpoint re-runs tick 0 to the same digest.
-        self.engine.flush()
+        # checkpoint re-runs tick 0 to the same digest; both in one transaction, so a run killed
+        # while preparing has stored nothing and `--resume` starts it afresh.
+        first = self.recorder is not None and self.engine.tick == 0
+        self.engine.flush(seed_checkpoint if first else None)
         self._mid_tick = False
-        self._seed_state = self.engine.snapshot()
-        if self.recorder is not None and self.engine.tick == 0:
-            self.recorder.checkpoint(0, self._seed_state.to_json())
+        self._seed_state = snapshots[0] if snapshots else self.engine.snapshot()
 
     # Results ----------------------------------------------------------------------------
     def frames(self, since: int | None = None) -> dict[str, pd.DataFrame]:
@@ -175,7 +182,7 @@ class SimulationBase:
 
     def summary(self) -> JSON:
         """Counts for an end-of-run summary: agents' memories, LM totals and the digest."""
-        return {"db": str(self.db) if self.db else None, "status": self.status,
+        return {"db": db_label(self.db) if self.db else None, "status": self.status,
                 **self.engine.summary()}  # fmt: skip
 
     def close(self, status: str = "finished") -> JSON:

@@ -9,11 +9,13 @@ from typing import Self
 from sim import interventions as iv
 from sim.engine import Engine
 from sim.errors import SimInputError
+from sim.executor import Executor
 from sim.llm.protocol import LanguageModel
 from sim.llm.wrappers import CachingLM
 from sim.runlog import RunLog
 from sim.simulation.base import SimulationBase, Snapshot
-from sim.store.recorder import SQLiteRecorder, dumps
+from sim.store.location import RunDb, as_db, label
+from sim.store.recorder import RunRecorder, dumps
 from sim.store.tables import RunRow
 
 
@@ -35,7 +37,7 @@ class Branching(SimulationBase):
         """Return the whole simulation to `snapshot` (the log forgets what came after)."""
         if self.recorder is not None and snapshot.tick < self.engine.tick:
             raise SimInputError(
-                str(self.db),
+                label(self.db),
                 "snapshot",
                 f"ticks after {snapshot.tick} are already recorded in this database",
                 "fork(at=snapshot, db=...) to branch from the earlier moment instead",
@@ -53,13 +55,15 @@ class Branching(SimulationBase):
         seed: int | None = None,
         lm: LanguageModel | None = None,
         overwrite: bool = False,
+        executor: Executor | None = None,
     ) -> Self:
         """An independent copy that shares this one's past; nothing done to it leaks back.
 
         `at` branches from an earlier snapshot instead of now. `seed` gives the branch its own
         seed derivation (default: the parent's); `lm` answers its calls from another backend
         (for example a replay). With `db`, the branch records to a new database that holds the
-        parent's past and names the parent and the fork tick.
+        parent's past and names the parent and the fork tick. The branch runs its decisions on
+        `executor`, by default the parent's own (threads or Ray workers are shared, not copied).
         """
         snap = at or self.snapshot()
         cache = CachingLM(lm) if lm is not None else CachingLM(self._lm.inner)
@@ -71,6 +75,7 @@ class Branching(SimulationBase):
             self.engine.embedder,
             seed=self.engine.seed,
             config=self.engine.config,
+            executor=executor or self.engine.executor,
         )
         engine.restore(snap.engine)
         if seed is not None:
@@ -80,32 +85,32 @@ class Branching(SimulationBase):
         log.rows = {k: v[: snap.log_rows[k]] for k, v in log.rows.items()}
         recorder = None
         if db is not None:
-            recorder = self._branch_db(Path(db), log, snap, engine.seed, overwrite)
+            recorder = self._branch_db(as_db(db), log, snap, engine.seed, overwrite)
         return type(self)(
             engine,
             lm=cache,
             log=log,
             recorder=recorder,
-            db=Path(db) if db is not None else None,
+            db=as_db(db) if db is not None else None,
             seed_state=self._seed_state,
             checkpoint_every=self.checkpoint_every,
             source=self.source,
         )
 
     def _branch_db(
-        self, db: Path, log: RunLog, snap: Snapshot, seed: int, overwrite: bool
-    ) -> SQLiteRecorder:
+        self, db: RunDb, log: RunLog, snap: Snapshot, seed: int, overwrite: bool
+    ) -> RunRecorder:
         """A database for a fork: the parent's past (the file it was opened from, up to then,
         and its log since), then the branch's own ticks."""
         if self.source is None:
-            recorder = SQLiteRecorder(db, self._run_row(seed), overwrite=overwrite)
+            recorder = RunRecorder(db, self._run_row(seed), overwrite=overwrite)
         else:
             path, opened = self.source
-            recorder = SQLiteRecorder.branch(path, db, upto=opened, overwrite=overwrite)
+            recorder = RunRecorder.branch(path, db, upto=opened, overwrite=overwrite)
         for record in log.records:
             recorder.write_tick(record)
         parent = self.db or (self.source[0] if self.source else None)
-        recorder.mark_fork(str(parent or "(in memory)"), snap.tick, seed)
+        recorder.mark_fork(label(parent) if parent else "(in memory)", snap.tick, seed)
         recorder.checkpoint(snap.tick, snap.to_json())
         return recorder
 

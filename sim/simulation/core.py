@@ -13,7 +13,7 @@ from sim.embed.factory import make_embedder
 from sim.embed.protocol import Embedder
 from sim.engine import Engine
 from sim.errors import SimInputError
-from sim.executor import make_executor
+from sim.executor import Executor, make_executor
 from sim.llm.budget import Budget
 from sim.llm.protocol import LanguageModel
 from sim.llm.wrappers import CachingLM, ReplayLM, ResumeLM, make_lm
@@ -23,9 +23,10 @@ from sim.runlog import RunLog, TeeRecorder
 from sim.simulation.acting import Acting
 from sim.simulation.branching import Branching
 from sim.store.guard import damaged
-from sim.store.lock import RunLock
+from sim.store.location import RunDb, as_db, label
+from sim.store.lock import take_lock
 from sim.store.reader import RunReader
-from sim.store.recorder import SQLiteRecorder, dumps
+from sim.store.recorder import RunRecorder, dumps
 from sim.store.tables import RunRow
 from sim.world.map import World, load_world
 
@@ -53,6 +54,8 @@ class Simulation(Acting, Branching):
         replay: str | Path | None = None,
         checkpoint_every: int = 360,
         concurrency: int = 1,
+        executor: str | Executor = "local",
+        ray_address: str | None = None,
     ) -> Simulation:
         """Build a world and its agents; no LM call happens here.
 
@@ -62,13 +65,16 @@ class Simulation(Acting, Branching):
         `replay` answers every LM call from a recorded run instead. `db` records the run.
         `concurrency` is how many agents may decide (and conversations run) at once, so up
         to that many LM calls are in flight; the result is the same for every value.
+        `executor="ray"` runs them in Ray worker processes instead (`concurrency` of them, or
+        one per CPU of the cluster at `ray_address`); any `Executor` may be given too.
         """
         the_world, people = _town(world, personas)
-        executor = make_executor(concurrency)  # a bad value fails before any work
+        if isinstance(executor, str):  # a bad value fails before any work
+            executor = make_executor(concurrency, executor, ray_address)
         config = config or CognitionConfig(reflection_budget=the_world.reflection_budget)
         spec = lm if isinstance(lm, str) else None
         backend = (
-            build_lm(spec, seed, base_url, api_key, Path(replay) if replay else None)
+            build_lm(spec, seed, base_url, api_key, as_db(replay) if replay else None)
             if spec is not None
             else CachingLM(lm)  # type: ignore[arg-type]
         )
@@ -91,7 +97,7 @@ class Simulation(Acting, Branching):
                 tick_seconds=the_world.tick_seconds,
                 start_time=the_world.start,
             )
-            recorder = SQLiteRecorder(db, row, overwrite=overwrite)
+            recorder = RunRecorder(db, row, overwrite=overwrite)
         engine = Engine(
             the_world, list(people), backend, vectors, seed=seed, config=config, executor=executor
         )
@@ -100,7 +106,7 @@ class Simulation(Acting, Branching):
             lm=backend,
             log=RunLog(),
             recorder=recorder,
-            db=Path(db) if db is not None else None,
+            db=as_db(db) if db is not None else None,
             checkpoint_every=checkpoint_every,
         )
 
@@ -114,16 +120,19 @@ class Simulation(Acting, Branching):
         base_url: str | None = None,
         api_key: str | None = None,
         record: bool = False,
+        executor: Executor | None = None,
     ) -> Simulation:
         """Open a recorded run at its last checkpoint (or the one at tick `at`).
 
         It comes back with the run's world, personas, settings, seed and embedder, and the LM it
         was recorded with unless `lm` says otherwise. With `record=True` (only from the run's last
         tick) new ticks are appended to the same database; otherwise nothing is written there.
+        Its decisions run on `executor` (`make_executor(...)`; default: in turn), which a run
+        does not record, since it does not change the result.
         """
         reader = RunReader(run_db)
         try:
-            with damaged(Path(run_db)):
+            with damaged(run_db):
                 run = reader.run
                 found = reader.checkpoint_at(at)
                 seed_found = reader.checkpoint_at(0)
@@ -132,13 +141,13 @@ class Simulation(Acting, Branching):
             reader.close()
         if found is None:
             raise SimInputError(
-                str(run_db),
+                label(run_db),
                 "checkpoint",
                 "no saved state" + (f" at tick {at}" if at is not None else ""),
                 "open the run at a tick it checkpointed, or let it reach its first checkpoint",
             )
         tick, state = found
-        world = world_from_run(json.loads(run.world_json), str(run_db))
+        world = world_from_run(json.loads(run.world_json), label(run_db))
         backend = (
             build_lm(lm or lm_spec_of(run.lm), run.seed, base_url, api_key, None)
             if lm is None or isinstance(lm, str)
@@ -147,10 +156,11 @@ class Simulation(Acting, Branching):
         assert isinstance(backend, CachingLM)
         config = CognitionConfig.from_json(json.loads(run.config_json))
         engine = Engine(
-            world, personas, backend, make_embedder(run.embedder), seed=run.seed, config=config
-        )
+            world, personas, backend, make_embedder(run.embedder), seed=run.seed, config=config,
+            executor=executor,
+        )  # fmt: skip
         seed_state = None
-        with damaged(Path(run_db)):  # a checkpoint that lost a key is a damaged file
+        with damaged(run_db):  # a checkpoint that lost a key is a damaged file
             if seed_found is not None:
                 engine.set_state(seed_found[1])
                 seed_state = engine.snapshot()
@@ -159,20 +169,20 @@ class Simulation(Acting, Branching):
         if record:
             if tick != run.ticks:
                 raise SimInputError(
-                    str(run_db),
+                    label(run_db),
                     "at",
                     f"tick {tick} is not the run's last ({run.ticks}): later ticks are recorded",
                     "open without record=True, then fork(db=...) to branch from that tick",
                 )
-            recorder = SQLiteRecorder.resume(run_db)
+            recorder = RunRecorder.resume(run_db)
         return cls(
             engine,
             lm=backend,
-            log=RunLog.from_db(Path(run_db), tick),
+            log=RunLog.from_db(run_db, tick),
             recorder=recorder,
-            db=Path(run_db) if record else None,
+            db=as_db(run_db) if record else None,
             seed_state=seed_state,
-            source=(Path(run_db), tick),
+            source=(as_db(run_db), tick),
         )
 
     @classmethod
@@ -193,10 +203,11 @@ class Simulation(Acting, Branching):
         `target_ticks` says how far the run was meant to go.
         """
         RunReader(run_db).close()  # a run file, or one line saying what it is instead
-        lock = RunLock.acquire(run_db)  # before reading what a live writer may still append
+        lock = take_lock(as_db(run_db))  # before reading what a live writer may still append
         try:
-            sim = cls._replayed(Path(run_db), lm, base_url, api_key)
-            sim.recorder, sim.db = SQLiteRecorder.resume(run_db, lock), Path(run_db)
+            sim = cls._restarted(as_db(run_db), lm, base_url, api_key)
+            sim = sim or cls._replayed(as_db(run_db), lm, base_url, api_key)
+            sim.recorder, sim.db = RunRecorder.resume(run_db, lock), as_db(run_db)
         except BaseException:
             lock.release()
             raise
@@ -206,9 +217,43 @@ class Simulation(Acting, Branching):
         return sim
 
     @classmethod
+    def _restarted(
+        cls,
+        run_db: RunDb,
+        lm: str | LanguageModel | None,
+        base_url: str | None,
+        api_key: str | None,
+    ) -> Simulation | None:
+        """A run stopped while preparing, built again from what its run row says (world,
+        personas, settings, seed, embedder), since it stored nothing else; None for a run that
+        got further. Preparation and the seed checkpoint are one transaction, so nothing
+        recorded is lost or written twice."""
+        reader = RunReader(run_db)
+        try:
+            with damaged(run_db):
+                run = reader.run
+                if reader.checkpointed() or run.ticks > 0:
+                    return None
+                stored = reader.lm_stats()
+                if stored["calls"] + stored["fallback"]:  # written by a sim before 2026-12
+                    return None  # its preparation calls were saved apart: `_replayed` says so
+                personas = [Persona.model_validate(p) for p in reader.personas()]
+                world = world_from_run(json.loads(run.world_json), label(run_db))
+                config = CognitionConfig.from_json(json.loads(run.config_json))
+        finally:
+            reader.close()
+        backend = CachingLM(_live_lm(run, lm, base_url, api_key))
+        engine = Engine(
+            world, personas, backend, make_embedder(run.embedder), seed=run.seed, config=config
+        )
+        sim = cls(engine, lm=backend, log=RunLog(), recorder=None, db=None)
+        sim.target_ticks = run.target_ticks
+        return sim
+
+    @classmethod
     def _replayed(
         cls,
-        run_db: Path,
+        run_db: RunDb,
         lm: str | LanguageModel | None,
         base_url: str | None,
         api_key: str | None,
@@ -221,23 +266,18 @@ class Simulation(Acting, Branching):
                 run, found = reader.run, reader.checkpoint()
                 if found is None:
                     raise SimInputError(
-                        str(run_db), "checkpoint", "the run stopped before its first checkpoint",
+                        label(run_db), "checkpoint", "the run stopped before its first checkpoint",
                         "start it again: nothing after tick 0 was saved",
                     )  # fmt: skip
                 recorded = ReplayLM(reader.recorded_answers(since_tick=found[0]), name=run.lm)
                 stored = reader.tick_digest(run.ticks - 1) if run.ticks > found[0] else None
         finally:
             reader.close()
-        live = (
-            make_lm(lm or lm_spec_of(run.lm), seed=run.seed, base_url=base_url, api_key=api_key)
-            if lm is None or isinstance(lm, str)
-            else lm
-        )
-        sim = cls.open(run_db, lm=ResumeLM(recorded, live))
+        sim = cls.open(run_db, lm=ResumeLM(recorded, _live_lm(run, lm, base_url, api_key)))
         sim.run(ticks=run.ticks - sim.tick)  # the stored ticks again, from recorded answers
         if stored is not None and sim.digest != stored:
             raise SimInputError(
-                str(run_db), "digest",
+                label(run_db), "digest",
                 f"re-running ticks {found[0]}..{run.ticks - 1} did not reproduce the stored run",
                 "resume with the same code version and settings the run was recorded with",
             )  # fmt: skip
@@ -345,3 +385,13 @@ def _time(text: str, field: str) -> int:
         return parse_time_of_day(text)
     except ValueError as exc:
         raise SimInputError("run", field, str(exc), 'use "HH:MM" or "day N HH:MM"') from None
+
+
+def _live_lm(
+    run: RunRow, lm: str | LanguageModel | None, base_url: str | None, api_key: str | None
+) -> LanguageModel:
+    """The model a resumed run goes on with: `lm`, or the one it was recorded with."""
+    if lm is None or isinstance(lm, str):
+        spec = lm or lm_spec_of(run.lm)
+        return make_lm(spec, seed=run.seed, base_url=base_url, api_key=api_key)
+    return lm

@@ -1,4 +1,5 @@
-"""One writer per run: an OS lock on `RUN.db.lock` that holds the writer's process id.
+"""One writer per run: an OS lock on `RUN.db.lock` that holds the writer's process id (for a run
+in PostgreSQL, an advisory lock: sim/store/postgres.py).
 
 `flock` locks die with the process that holds them, so a run killed with SIGKILL leaves no lock
 behind (at most a file whose lock nobody holds, which does not block). Readers never take it;
@@ -11,8 +12,12 @@ import fcntl
 import os
 import time
 from pathlib import Path
+from typing import Protocol
 
 from sim.errors import SimInputError
+from sim.store.location import RunDb, is_url, pg_run
+from sim.store.postgres import PgRunLock, holder_pid
+from sim.store.postgres import holder as pg_holder
 
 PID_WAIT_S = 1.0  # the longest wait for a new holder to write its pid, or a reader to let go
 
@@ -22,8 +27,20 @@ def lock_path(db: Path) -> Path:
     return Path(f"{db}.lock")
 
 
+class WriterLock(Protocol):
+    """What a writer holds while it writes a run, whichever store the run is in."""
+
+    def release(self) -> None:
+        """Let go (idempotent)."""
+
+
+def take_lock(db: RunDb) -> WriterLock:
+    """The writer's lock on `db`, or one line naming the process that holds it."""
+    return PgRunLock.acquire(pg_run(str(db))) if is_url(db) else RunLock.acquire(db)
+
+
 class RunLock:
-    """An exclusive lock on a run database, held for as long as one process writes it."""
+    """An exclusive lock on a run database file, held for as long as one process writes it."""
 
     def __init__(self, db: Path, fd: int) -> None:
         self.db = db
@@ -80,11 +97,14 @@ def _same_file(fd: int, path: Path) -> bool:
         return False
 
 
-def holder(db: str | Path) -> int | None:
-    """The pid of the process writing `db` now, or None when nobody holds its lock.
+def holder(db: RunDb) -> int | None:
+    """The pid of the process writing `db` now, or None when nobody holds its lock (0 when a
+    server hides who).
 
     Raises OSError when the lock file exists but cannot be read (then nobody can tell).
     """
+    if is_url(db):
+        return holder_pid(pg_holder(pg_run(str(db))))
     path = lock_path(Path(db))
     try:
         fd = os.open(path, os.O_RDONLY)

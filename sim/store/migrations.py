@@ -1,10 +1,14 @@
-"""Schema migrations: an ordered list of functions, each recorded once it has run."""
+"""Schema migrations: an ordered list of functions, each recorded once it has run.
+
+The same list serves both stores: a new run (SQLite or PostgreSQL) gets today's tables from
+version 1, and the later steps only add what an older SQLite file lacks.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, inspect
 from sqlmodel import Session, SQLModel, select
 
 from sim.store import tables
@@ -13,10 +17,10 @@ from sim.store.tables import SchemaVersionRow
 
 def _create_tables(engine: Engine) -> None:
     """Version 1: every table of the run database."""
-    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in _TABLES])  # type: ignore[attr-defined]
+    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in TABLES])  # type: ignore[attr-defined]
 
 
-_TABLES = (
+TABLES = (
     tables.RunRow,
     tables.TickRow,
     tables.FrameRow,
@@ -31,15 +35,20 @@ _TABLES = (
 )
 
 
+def _columns(conn: Connection, table: str) -> set[str]:
+    """The column names a table has now."""
+    return {c["name"] for c in inspect(conn).get_columns(table)}
+
+
 def _memory_generations(engine: Engine) -> None:
     """Version 2: memory rows keyed by generation (a reset agent writes ids again) and forks
     that name their parent run."""
     with engine.begin() as conn:
-        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(run)")}
+        columns = _columns(conn, "run")
         if "parent" not in columns:
             conn.exec_driver_sql("ALTER TABLE run ADD COLUMN parent VARCHAR NOT NULL DEFAULT ''")
             conn.exec_driver_sql("ALTER TABLE run ADD COLUMN fork_tick INTEGER NOT NULL DEFAULT 0")
-        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(memory)")}
+        columns = _columns(conn, "memory")
         if "generation" in columns:
             return
         conn.exec_driver_sql("ALTER TABLE memory RENAME TO memory_v1")
@@ -58,7 +67,7 @@ def _memory_generations(engine: Engine) -> None:
 def _target_ticks(engine: Engine) -> None:
     """Version 3: the tick a run was asked to reach, so that `--resume` knows where to stop."""
     with engine.begin() as conn:
-        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(run)")}
+        columns = _columns(conn, "run")
         if "target_ticks" not in columns:
             conn.exec_driver_sql(
                 "ALTER TABLE run ADD COLUMN target_ticks INTEGER NOT NULL DEFAULT 0"
@@ -68,10 +77,19 @@ def _target_ticks(engine: Engine) -> None:
 def _heartbeat(engine: Engine) -> None:
     """Version 4: the writer's pid and heartbeat, so a run that died says so."""
     with engine.begin() as conn:
-        columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(run)")}
+        columns = _columns(conn, "run")
         if "heartbeat" not in columns:
             conn.exec_driver_sql("ALTER TABLE run ADD COLUMN heartbeat FLOAT NOT NULL DEFAULT 0")
             conn.exec_driver_sql("ALTER TABLE run ADD COLUMN writer_pid INTEGER NOT NULL DEFAULT 0")
+
+
+def _call_faults(engine: Engine) -> None:
+    """Version 5: each LM call's transport faults, so that a resume counts them again."""
+    with engine.begin() as conn:
+        if "faults_json" not in _columns(conn, "lm_call"):
+            conn.exec_driver_sql(
+                "ALTER TABLE lm_call ADD COLUMN faults_json VARCHAR NOT NULL DEFAULT '[]'"
+            )
 
 
 MIGRATIONS: list[tuple[str, Callable[[Engine], None]]] = [
@@ -79,6 +97,7 @@ MIGRATIONS: list[tuple[str, Callable[[Engine], None]]] = [
     ("memory generations and fork parents", _memory_generations),
     ("target ticks", _target_ticks),
     ("heartbeat", _heartbeat),
+    ("lm call faults", _call_faults),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

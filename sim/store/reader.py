@@ -1,26 +1,35 @@
-"""Read a recorded run: metadata, memories, conversations, LM calls and checkpoints.
+"""Read a recorded run: metadata, memories, conversations, LM calls, checkpoints, and the rows of
+tick windows the viewer and a reopened run's log read.
 
-Opens the file read-only, so inspecting a run (even one still being written) never changes it.
+Opens the run read-only (a read-only SQLite file, or read-only transactions on a server), so
+inspecting a run, even one still being written, never changes it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Connection, func
 from sqlalchemy.exc import DatabaseError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from sim.errors import SimInputError
 from sim.llm.protocol import LMResponse
-from sim.store.guard import DAMAGED_FIX, sqlite_message
+from sim.store.branch import cut_tick
+from sim.store.engines import run_engine
+from sim.store.guard import DAMAGED_FIX, db_message
+from sim.store.location import RunDb, as_db, is_url, label, pg_run
 from sim.store.lock import holder
 from sim.store.migrations import SCHEMA_VERSION, migrate
-from sim.store.recorder import sqlite_engine
+from sim.store.postgres import reaching, schema_state
+from sim.store.queries import NEWEST, RETRIEVAL, STATUS, fetch, type_query, window_query
 from sim.store.tables import (
     CheckpointRow,
     ConversationRow,
@@ -37,6 +46,7 @@ from sim.types import JSON
 
 _FINISH = {"truncated": "length", "error": "error"}
 STALE_AFTER_S = 120.0  # a heartbeat this old means a dead writer, when its lock cannot be read
+NO_RUN_FIX = "pass the --db file a `sim run` wrote"
 
 
 @dataclass(frozen=True)
@@ -48,17 +58,17 @@ class Liveness:
     heartbeat: float  # wall time (Unix s) of the last sign of life; 0 when none was recorded
 
 
-def upgrade(path: Path, version: int) -> None:
+def upgrade(path: RunDb, version: int) -> None:
     """Bring a run recorded by an older sim to the current schema (migrations only add)."""
-    engine = sqlite_engine(path)
+    engine = run_engine(path)
     try:
         migrate(engine)
     except DatabaseError as exc:
         raise SimInputError(
-            str(path),
+            label(path),
             "schema_version",
             f"the run was recorded with schema version {version} and cannot be upgraded to "
-            f"{SCHEMA_VERSION} here ({sqlite_message(exc)})",
+            f"{SCHEMA_VERSION} here ({db_message(exc)})",
             "copy it somewhere writable and open the copy",
         ) from None
     finally:
@@ -66,21 +76,20 @@ def upgrade(path: Path, version: int) -> None:
 
 
 class RunReader:
-    """Read-only access to one run database."""
+    """Read-only access to one recorded run, in a file or on a server."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise SimInputError(
-                str(self.path), "", "no such run database", "pass the --db file a `sim run` wrote"
-            )
-        self.engine = sqlite_engine(self.path, readonly=True)
+    def __init__(self, path: RunDb) -> None:
+        self.path = as_db(path)
+        self.label = label(self.path)
+        self._held: Connection | None = None  # the connection of a batch of reads
+        self._exists()
+        self.engine = run_engine(self.path, readonly=True)
         try:
             with Session(self.engine) as s:
                 version = s.exec(select(func.max(SchemaVersionRow.version))).one()
             if version is None or version > SCHEMA_VERSION:  # read nothing it may lay out anew
                 raise SimInputError(
-                    str(self.path),
+                    self.label,
                     "schema_version",
                     f"schema version {version} is not one this sim reads",
                     "upgrade sim to read runs made by a newer version",
@@ -91,23 +100,51 @@ class RunReader:
                 self._run = s.exec(select(RunRow)).one_or_none()
         except DatabaseError as exc:
             self.engine.dispose()
-            message = sqlite_message(exc)
+            message = db_message(exc)
             damaged = "malformed" in message  # a run file whose pages were overwritten
+            if "unable to open" in message and _read_only(self.path):
+                raise SimInputError(
+                    self.label, "", "the file or its folder is read-only, and SQLite must "
+                    "write its -shm file beside a run it opens",
+                    "copy the run to a folder you may write to, or make it writable",
+                ) from None  # fmt: skip
             raise SimInputError(
-                str(self.path),
+                self.label,
                 "",
                 f"the run database is damaged: {message}"
                 if damaged
                 else f"not a sim run database ({message})",
-                DAMAGED_FIX if damaged else "pass the --db file a `sim run` wrote",
+                DAMAGED_FIX if damaged else NO_RUN_FIX,
             ) from None
+        except BaseException:
+            self.engine.dispose()
+            raise
         if self._run is None:
             raise SimInputError(
-                str(self.path),
+                self.label,
                 "run",
                 "the database holds no run",
                 "record one with `sim run WORLD --db PATH`",
             )
+
+    def _exists(self) -> None:
+        """Refuse, in one line, a file or a server run that is not there."""
+        if not is_url(self.path):
+            if not Path(self.path).is_file():
+                raise SimInputError(self.label, "", "no such run database", NO_RUN_FIX)
+            return
+        run = pg_run(str(self.path))
+        engine = run_engine(self.path, readonly=True)
+        try:
+            with reaching(run):
+                state = schema_state(engine, run)
+        finally:
+            engine.dispose()
+        if state == "none":
+            raise SimInputError(
+                self.label, "run", f"no run named {run.name!r} in this database",
+                "pass the ?run= name a `sim run --db URL` wrote",
+            )  # fmt: skip
 
     def _session(self) -> Session:
         return Session(self.engine)
@@ -299,11 +336,100 @@ class RunReader:
                     prompt_tokens=r.prompt_tokens,
                     completion_tokens=r.completion_tokens,
                     model=r.model,
+                    faults=tuple(json.loads(r.faults_json or "[]")),
                 ),
             )
             for r in rows
         ]
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several reads on one connection (a viewer's poll), instead of one checkout each."""
+        with self.engine.connect() as conn:
+            self._held = conn
+            try:
+                yield
+            finally:
+                self._held = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        if self._held is not None:
+            yield self._held
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
+    def status(self) -> str:
+        """The run's recorded status now (the writer may have changed it since opening)."""
+        with self._connection() as conn:
+            found = fetch(conn, STATUS, {})
+        return found[0][0] if found else "?"
+
+    def newest_tick(self) -> Any:
+        """The newest completed tick (None before the first); as stored, so a damaged file may
+        give something other than an int."""
+        with self._connection() as conn:
+            return fetch(conn, NEWEST, {})[0][0]
+
+    def past_end(self, upto: int) -> int:
+        """The first tick whose rows are not part of the run's past up to `upto`."""
+        with self._connection() as conn:
+            return cut_tick(conn, upto)
+
+    def window(
+        self,
+        table: type[SQLModel],
+        columns: Sequence[str],
+        after: int,
+        upto: int,
+        order: Sequence[str] = ("tick",),
+    ) -> Sequence[Sequence[Any]]:
+        """`columns` of the rows of `table` with `after < tick <= upto`, as tuple-like rows in
+        `order`: one range query on the tick index, the shape the viewer polls in."""
+        query = window_query(table, tuple(columns), tuple(order))
+        with self._connection() as conn:
+            return fetch(conn, query, {"after": after, "upto": upto})
+
+    def wrong_type(
+        self, table: type[SQLModel], columns: Sequence[str], after: int, upto: int
+    ) -> str | None:
+        """The first value of `columns` in the tick window stored with a type its column does not
+        have, as words. Only SQLite stores any value in any column; a server enforces types."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        query, allowed = type_query(table, tuple(columns))
+        with self._connection() as conn:
+            found = fetch(conn, query, {"after": after, "upto": upto})
+        if not found:
+            return None
+        tick, *got = found[0]
+        for (column, kinds), kind in zip(allowed.items(), got, strict=True):
+            if kind not in kinds:
+                return f"the row at tick {tick!r} has {column} of type {kind}, not {kinds[0]}"
+        return "a row has a value of the wrong type"
+
+    def retrieval(self, rid: int) -> Sequence[Any] | None:
+        """One retrieval row by id: tick, agent, purpose, query, memories_json."""
+        with self._connection() as conn:
+            found = fetch(conn, RETRIEVAL, {"rid": rid})
+        return found[0] if found else None
+
+    def memory_texts(self, agent: str, ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(id, text) of the agent's memories with these ids, for reflection evidence."""
+        t = MemoryRow.__table__  # type: ignore[attr-defined]
+        query = select(t.c.id, t.c.text).where(t.c.agent == agent, t.c.id.in_(list(ids)))
+        with self._connection() as conn:
+            return [(i, text) for i, text in conn.execute(query)]
+
     def close(self) -> None:
-        """Release the file."""
+        """Release the database."""
         self.engine.dispose()
+
+
+def _read_only(db: RunDb) -> bool:
+    """Whether a run file, or the folder it lies in, may not be written by this process."""
+    if is_url(db):
+        return False
+    path = Path(db)
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))

@@ -1,8 +1,8 @@
-"""The recorder: writes a run into its SQLite file, one transaction per tick.
+"""The recorder: writes a run into its store (a SQLite file or a PostgreSQL schema), one
+transaction per tick.
 
-WAL mode lets a viewer or `sim inspect` read the file while the run is still writing it. While
-it writes, the recorder holds the run's lock (one writer per file) and keeps a heartbeat in the
-run row, so a run that died without a word can be told from one still going.
+While it writes, the recorder holds the run's lock (one writer per run) and keeps a heartbeat in
+the run row, so a run that died without a word can be told from one still going.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, insert, update
-from sqlalchemy.exc import DatabaseError
-from sqlmodel import Session, create_engine, select
+from sqlalchemy import Engine, insert, update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
 
-from sim.errors import SimInputError
 from sim.record import TickRecord
 from sim.store.branch import copy_run
+from sim.store.engines import make_room, run_engine
 from sim.store.guard import RunWriteError, write_failure
-from sim.store.lock import RunLock
+from sim.store.location import RunDb, as_db
+from sim.store.lock import WriterLock, take_lock
 from sim.store.migrations import migrate
 from sim.store.tables import (
     CheckpointRow,
@@ -46,45 +46,19 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def sqlite_engine(path: Path, *, readonly: bool = False) -> Engine:
-    """A SQLAlchemy engine on `path` with WAL journaling (read-only when asked)."""
-    url = f"sqlite:///file:{path}?mode=ro&uri=true" if readonly else f"sqlite:///{path}"
-    engine = create_engine(url)
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(conn: Any, _record: Any) -> None:
-        cur = conn.cursor()
-        if not readonly:
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
-
-    return engine
-
-
 BEAT_EVERY_S = 5.0  # the most often a heartbeat is written between ticks
 
 
-class SQLiteRecorder:
-    """Writes one run to a new database file; refuses to overwrite a recorded run, and any file
-    another process is writing."""
+class RunRecorder:
+    """Writes one run to a new database file or server run; refuses to overwrite a recorded run,
+    and any run another process is writing."""
 
-    def __init__(self, path: str | Path, run: RunRow, *, overwrite: bool = False) -> None:
-        self._open(Path(path), RunLock.acquire(path))
+    def __init__(self, path: RunDb, run: RunRow, *, overwrite: bool = False) -> None:
+        self._open(as_db(path), take_lock(as_db(path)))
         try:
-            if self.path.exists() and self.path.stat().st_size > 0:
-                if not overwrite:
-                    raise SimInputError(
-                        str(self.path),
-                        "--db",
-                        "a run is already recorded in this file",
-                        "choose a new --db path, or pass --overwrite to replace it",
-                    )
-                self.path.unlink()
-                for suffix in ("-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            self.engine = sqlite_engine(self.path)
             with self._writing():
+                make_room(self.path, overwrite=overwrite)
+                self.engine = run_engine(self.path)
                 migrate(self.engine)
                 with Session(self.engine) as session:
                     run.heartbeat, run.writer_pid = time.time(), os.getpid()
@@ -94,7 +68,7 @@ class SQLiteRecorder:
             self.close()
             raise
 
-    def _open(self, path: Path, lock: RunLock) -> None:
+    def _open(self, path: RunDb, lock: WriterLock) -> None:
         """The state every recorder starts with, whichever way it was made."""
         self.path, self.lock = path, lock
         self.engine: Engine | None = None
@@ -103,13 +77,13 @@ class SQLiteRecorder:
         self._beat_at = time.monotonic()
 
     @classmethod
-    def resume(cls, path: str | Path, lock: RunLock | None = None) -> SQLiteRecorder:
+    def resume(cls, path: RunDb, lock: WriterLock | None = None) -> RunRecorder:
         """Append to a run already recorded in `path` (a fork's copy, or a run continued), under
         `lock` when the caller took it already."""
         recorder = cls.__new__(cls)
-        recorder._open(Path(path), lock or RunLock.acquire(path))
+        recorder._open(as_db(path), lock or take_lock(as_db(path)))
         try:
-            recorder.engine = sqlite_engine(recorder.path)
+            recorder.engine = run_engine(recorder.path)
             with recorder._writing():
                 migrate(recorder.engine)
                 with Session(recorder.engine) as session, session.begin():
@@ -124,21 +98,14 @@ class SQLiteRecorder:
 
     @classmethod
     def branch(
-        cls, source: str | Path, path: str | Path, *, upto: int, overwrite: bool = False
-    ) -> SQLiteRecorder:
+        cls, source: RunDb, path: RunDb, *, upto: int, overwrite: bool = False
+    ) -> RunRecorder:
         """Copy a recorded run's past up to tick `upto` into `path` and append to the copy."""
-        target = Path(path)
-        if target.exists() and target.stat().st_size > 0 and not overwrite:
-            raise SimInputError(
-                str(target),
-                "db",
-                "a run is already recorded in this file",
-                "choose a new path for the fork, or pass overwrite=True",
-            )
-        lock = RunLock.acquire(target)
+        target = as_db(path)
+        lock = take_lock(target)
         try:
-            target.unlink(missing_ok=True)
-            copy_run(Path(source), target, upto)
+            make_room(target, overwrite=overwrite, flag="fork")
+            copy_run(as_db(source), target, upto)
         except BaseException:
             lock.release()
             raise
@@ -150,7 +117,7 @@ class SQLiteRecorder:
         such failure, the end-of-run writes are only tried (the failure is what gets reported)."""
         try:
             yield
-        except (DatabaseError, sqlite3.DatabaseError) as exc:
+        except (DBAPIError, sqlite3.DatabaseError) as exc:
             if self.failed is None:
                 self.failed = write_failure(self.path, exc, self.saved)
                 raise self.failed from None
@@ -294,6 +261,7 @@ class SQLiteRecorder:
                         "outcome": c["outcome"],
                         "cached": c["cached"],
                         "error": c["error"],
+                        "faults_json": dumps(c.get("faults", [])),
                     }
                     for c in record.lm_calls
                 ],
@@ -330,7 +298,7 @@ class SQLiteRecorder:
             session.add(run)
 
     def close(self) -> None:
-        """Release the database file and its lock."""
+        """Release the database and the run's lock."""
         if self.engine is not None:
             self.engine.dispose()
         self.lock.release()

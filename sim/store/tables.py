@@ -141,6 +141,8 @@ class LMCallRow(SQLModel, table=True):
     outcome: str
     cached: bool
     error: str
+    # The transport faults met on the way (retried tries), so that a resume counts them again.
+    faults_json: str = Field(default="[]", sa_column_kwargs={"server_default": "[]"})
 
 
 class CheckpointRow(SQLModel, table=True):

@@ -12,7 +12,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import networkx as nx
 from pydantic import TypeAdapter, ValidationError
 
 from sim.clock import DAY
@@ -20,6 +19,7 @@ from sim.errors import SimInputError
 from sim.types import JSON, GameSeconds, Tile
 from sim.world.files import check_model, parse_hhmm, raise_first, read_yaml, shown
 from sim.world.layout import Layout, build_layout, check_map
+from sim.world.paths import Router, Unreachable
 from sim.world.spec import AreaSpec, WorldSpec, parse_open
 
 WORLD_FILE = "world.yaml"
@@ -127,6 +127,7 @@ class World:
         self.arenas: MappingProxyType[str, ArenaInfo] = MappingProxyType(arenas)
         self.objects: MappingProxyType[str, WorldObject] = MappingProxyType(objects)
         self._entries = {path: _central(info.tiles) for path, info in arenas.items()}
+        self._router = Router(layout.walkable)
         self._route = lru_cache(maxsize=8192)(self._shortest)
 
     def __repr__(self) -> str:
@@ -153,7 +154,10 @@ class World:
         return self._entries[arena]
 
     def path(self, start: Tile, goal: Tile) -> list[Tile]:
-        """Shortest 4-connected walk from `start` to `goal`, excluding start, including goal."""
+        """Shortest 4-connected walk from `start` to `goal`, excluding start, including goal.
+
+        Of several equally short walks, the one `sim.world.paths.Router` reads off its tree.
+        """
         return list(self._route(tuple(start), tuple(goal)))
 
     def _shortest(self, start: Tile, goal: Tile) -> tuple[Tile, ...]:
@@ -161,9 +165,9 @@ class World:
             if not self.walkable(tile):
                 raise NoPath(f"tile {list(tile)} is not walkable in {self.name!r}")
         try:
-            return tuple(nx.shortest_path(self.graph, start, goal)[1:])
-        except nx.NetworkXNoPath:
-            raise NoPath(f"no walkable route from {list(start)} to {list(goal)}") from None
+            return self._router.walk(start, goal)
+        except Unreachable as exc:
+            raise NoPath(str(exc)) from None
 
     def layers_json(self) -> JSON:
         """Everything a viewer needs to draw the map without the engine, as plain JSON."""

@@ -159,3 +159,48 @@ def test_a_dead_server_stops_the_run_with_one_line_and_a_failed_status(tmp_path:
     assert len(errors) == 1 and "LM is unavailable" in errors[0] and "Traceback" not in out.stderr
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT status FROM run").fetchone()[0] == "failed"
+
+
+def test_sigint_mid_run_resumes_to_the_uninterrupted_digest(tmp_path: Path) -> None:
+    whole = sim_cli(*RUN, "--ticks", "400", "--db", str(tmp_path / "whole.db"))
+    db = tmp_path / "int.db"
+    proc = signal_after(db, 170, 400, signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    stopped_at = stored_ticks(db)
+    assert 0 < stopped_at < 400
+    resumed = sim_cli("run", "--resume", str(db))
+    assert resumed.returncode == 0, resumed.stderr
+    assert digest(resumed.stdout) == digest(whole.stdout)
+
+
+def test_sigint_while_preparing_leaves_a_true_status_and_resume_starts_afresh(
+    tmp_path: Path,
+) -> None:
+    from sim.testing.fake_openai import FakeOpenAIServer, Faults
+
+    with FakeOpenAIServer(Faults(latency_s=0.4)) as server:  # 15 seed ratings: about 6 s
+        run = ["run", "worlds/willow", "--lm", "openai:m", "--base-url", server.url,
+               "--embedder", "hash", "--ticks", "20"]  # fmt: skip
+        whole = sim_cli(*run, "--db", str(tmp_path / "whole.db"))
+        assert whole.returncode == 0, whole.stderr
+        db = tmp_path / "prep.db"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from sim.cli.app import main; main()", *run, "--db", str(db)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not db.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)  # the run row is written; the seed memories are being rated
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "Traceback" not in err
+        assert "stopped while preparing" in out
+        with sqlite3.connect(db) as con:
+            status, ticks = con.execute("SELECT status, ticks FROM run").fetchone()
+            calls = con.execute("SELECT COUNT(*) FROM lm_call").fetchone()[0]
+        assert (status, ticks, calls) == ("interrupted", 0, 0)  # true, and nothing half-saved
+        resumed = sim_cli("run", "--resume", str(db), "--base-url", server.url)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "starts again" in resumed.stdout
+    assert digest(resumed.stdout) == digest(whole.stdout)

@@ -10,7 +10,7 @@ import pytest
 from sim.engine_state import EngineState
 from sim.llm.protocol import LMRequest, LMResponse
 from sim.llm.wrappers import ReplayLM, ReplayMissError
-from sim.store.recorder import SQLiteRecorder
+from sim.store.recorder import RunRecorder
 from sim.testing import ConformanceError, check_world
 from sim.testing.checks import CHECKS
 from sim.types import JSON
@@ -77,11 +77,11 @@ def test_a_recording_that_misses_answers_fails_the_replay(monkeypatch: pytest.Mo
 
 
 def test_a_wrong_checkpoint_fails_the_resume(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = SQLiteRecorder.write_tick
+    real = RunRecorder.write_tick
 
-    def wrong(self: SQLiteRecorder, record: Any, checkpoint: JSON | None = None) -> None:
+    def wrong(self: RunRecorder, record: Any, checkpoint: JSON | None = None) -> None:
         # A checkpoint that forgot what it had recorded: the resumed run records it again.
         real(self, record, checkpoint and {**checkpoint, "frames_seen": {}})
 
-    monkeypatch.setattr(SQLiteRecorder, "write_tick", wrong)
+    monkeypatch.setattr(RunRecorder, "write_tick", wrong)
     _fails("resume")

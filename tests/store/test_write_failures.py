@@ -3,11 +3,14 @@ whole, and `sim run --resume` goes on from it to the digest of a run never stopp
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from sim.cli.app import main
+from sim.store import engines as engines_module
 from sim.store import recorder as recorder_module
 from sim.store.reader import RunReader
 
@@ -38,7 +42,7 @@ def sim_here(
 
 def with_page_limit(pages: int) -> Any:
     """`sqlite_engine` whose files cannot grow past `pages` pages: SQLite's own "disk is full"."""
-    plain = recorder_module.sqlite_engine
+    plain = engines_module.sqlite_engine
 
     def limited(path: Path, *, readonly: bool = False) -> Engine:
         engine = plain(path, readonly=readonly)
@@ -60,7 +64,7 @@ def test_a_full_disk_stops_the_run_with_one_line_and_it_resumes_to_the_same_dige
     )
     assert code == 0
     db = tmp_path / "full.db"
-    monkeypatch.setattr(recorder_module, "sqlite_engine", with_page_limit(120))
+    monkeypatch.setattr(engines_module, "sqlite_engine", with_page_limit(120))
     code, _, err = sim_here([*RUN, "--ticks", "300", "--db", str(db)], capsys, monkeypatch)
     monkeypatch.undo()
     lines = err.strip().splitlines()
@@ -83,7 +87,7 @@ def test_a_database_that_turns_read_only_stops_the_run_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "ro.db"
-    plain = recorder_module.SQLiteRecorder.write_tick
+    plain = recorder_module.RunRecorder.write_tick
 
     def refuse_after_tick_150(self: Any, record: Any, checkpoint: Any = None) -> None:
         if record.tick == 150:  # from now on SQLite refuses every write to the file
@@ -91,7 +95,7 @@ def test_a_database_that_turns_read_only_stops_the_run_with_one_line(
                 con.exec_driver_sql("PRAGMA query_only = 1")
         plain(self, record, checkpoint)
 
-    monkeypatch.setattr(recorder_module.SQLiteRecorder, "write_tick", refuse_after_tick_150)
+    monkeypatch.setattr(recorder_module.RunRecorder, "write_tick", refuse_after_tick_150)
     code, _, err = sim_here([*RUN, "--ticks", "300", "--db", str(db)], capsys, monkeypatch)
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "read-only" in err and "150 ticks are saved" in err
@@ -104,7 +108,32 @@ def test_a_database_that_turns_read_only_stops_the_run_with_one_line(
         reader.close()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only file")
+@contextlib.contextmanager
+def read_only(*paths: Path) -> Iterator[None]:
+    """Make files and folders unwritable for this process: by mode bits, or for root (whom mode
+    bits do not stop) by the immutable attribute; skip when neither can be had."""
+    root = os.geteuid() == 0
+    if root and shutil.which("chattr") is None:
+        pytest.skip("running as root without chattr: nothing can make a file read-only to root")
+    done: list[Path] = []
+    try:
+        for path in paths:
+            if root:
+                made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+                if made.returncode:
+                    pytest.skip(f"running as root and chattr +i failed: {made.stderr.strip()}")
+            else:
+                path.chmod(0o555 if path.is_dir() else 0o444)
+            done.append(path)
+        yield
+    finally:
+        for path in reversed(done):
+            if root:
+                subprocess.run(["chattr", "-i", str(path)], check=True)
+            else:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 def test_resuming_a_read_only_copy_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "stopped.db"
     assert sim_cli(*RUN, "--ticks", "120", "--db", str(db)).returncode == 0
@@ -115,14 +144,10 @@ def test_resuming_a_read_only_copy_is_one_line_and_changes_nothing(tmp_path: Pat
     with sqlite3.connect(copy) as con:
         con.execute("UPDATE run SET status = 'running', target_ticks = 200")
     before = hashlib.sha256(copy.read_bytes()).hexdigest()
-    copy.chmod(0o444)
-    folder.chmod(0o555)
-    try:
+    with read_only(copy, folder):
         out = sim_cli("run", "--resume", str(copy))
         lines = [line for line in out.stderr.splitlines() if line.strip()]
         assert out.returncode == 2 and len(lines) == 1 and "Traceback" not in out.stderr
+        assert "writable" in lines[0]  # the fix says what to change
         assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
-    finally:
-        folder.chmod(0o755)
-        copy.chmod(0o644)
     assert sim_cli("run", "--resume", str(copy)).returncode == 0

@@ -30,7 +30,7 @@ def test_agent_report_shows_the_recorded_plan_and_retrieved_memories(
     viewer, screen = make_viewer(run_db)
     agent, tick = "Eleanor Hale", 150
     reader = RunReader(run_db)
-    plan = next(e for e in reader.events("plan_day", agent) if e["tick"] <= tick)["plan"]
+    plan = [e for e in reader.events("plan_day", agent) if e["tick"] <= tick][-1]["plan"]
     reader.close()
     with sqlite3.connect(f"file:{run_db}?mode=ro", uri=True) as db:
         (memories,) = db.execute(
