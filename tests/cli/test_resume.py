@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import signal
 import sqlite3
 import subprocess
@@ -53,15 +54,20 @@ def crash(sim: Simulation) -> None:
     sim.recorder.lock.release()
 
 
-def signal_after(db: Path, ticks: int, total: int, sig: signal.Signals) -> subprocess.Popen[bytes]:
-    """Start `sim run` writing `db`, and send `sig` once `ticks` ticks are stored."""
+def signal_after(
+    db: Path, ticks: int, total: int, sig: signal.Signals, *, resume: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start `sim run` writing `db` (or `--resume` it), and send `sig` once `ticks` ticks are
+    stored."""
+    args = (
+        ["run", "--resume", str(db)] if resume else [*RUN, "--ticks", str(total), "--db", str(db)]
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from sim.cli.app import main; main()", *RUN,
-         "--ticks", str(total), "--db", str(db)],
+        [sys.executable, "-c", "from sim.cli.app import main; main()", *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     deadline = time.monotonic() + 120
     while stored_ticks(db) < ticks and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -69,13 +75,17 @@ def signal_after(db: Path, ticks: int, total: int, sig: signal.Signals) -> subpr
     return proc
 
 
-def test_a_run_killed_with_sigkill_resumes_to_the_same_digest(tmp_path: Path) -> None:
+def test_a_run_killed_with_sigkill_again_and_again_resumes_to_the_same_digest(
+    tmp_path: Path,
+) -> None:
     whole = sim_cli(*RUN, "--ticks", "700", "--db", str(tmp_path / "whole.db"))
     assert whole.returncode == 0, whole.stderr
     db = tmp_path / "killed.db"
-    signal_after(db, 230, 700, signal.SIGKILL).wait()
-    killed_at = stored_ticks(db)
-    assert 0 < killed_at < 700, killed_at
+    kills = sorted(random.Random(7).sample(range(60, 660), 3))  # seeded "random" moments
+    for i, at in enumerate(kills):  # the first kill hits `sim run`, the others its resumes
+        signal_after(db, at, 700, signal.SIGKILL, resume=i > 0).wait()
+        killed_at = stored_ticks(db)
+        assert at <= killed_at < 700, (at, killed_at)
     resumed = sim_cli("run", "--resume", str(db))
     assert resumed.returncode == 0, resumed.stderr
     assert digest(resumed.stdout) == digest(whole.stdout)
@@ -86,6 +96,9 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_digest(tmp_path: Path) ->
         total, distinct = memories.fetchone()
     assert ticks == list(range(700)) and status == "finished"
     assert total == distinct  # no memory written twice
+    with sqlite3.connect(tmp_path / "whole.db") as con:
+        whole_memories = con.execute("SELECT COUNT(*) FROM memory").fetchone()[0]
+    assert total == whole_memories  # and none missing
 
 
 def test_resume_in_process_matches_the_uninterrupted_run(willow: World, tmp_path: Path) -> None:
