@@ -131,7 +131,7 @@ def main() -> None:
             first_tick = time.perf_counter() - started
     wall = time.perf_counter() - started
     after = engine.lm.stats.to_json()
-    spent = {k: after[k] - before[k] for k in after}
+    spent = {k: v - before[k] for k, v in after.items() if isinstance(v, int | float)}  # totals
     agent_hours = len(engine.agents) * args.hours
     lm_seconds = model.seconds - setup_lm_seconds
     engine_seconds = wall - lm_seconds
