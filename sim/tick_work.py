@@ -12,6 +12,7 @@ process, in item order, and makes what the engine merges; so every executor give
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -44,28 +45,28 @@ class Scope:
     policy: Policy
 
 
-class TickWork(Generic[I, O, R]):
+class TickWork(ABC, Generic[I, O, R]):
     """One kind of a tick's work on disjoint groups of agents (see the module docstring)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @abstractmethod
     def agents(self, item: I) -> tuple[str, ...]:
         """The agents `item` reads and writes (no two items of one map share one)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def args(self, item: I) -> Any:
         """Everything else `run` needs for `item`, as plain picklable data."""
-        raise NotImplementedError
 
     @staticmethod
+    @abstractmethod
     def run(scope: Scope, args: Any) -> Any:
         """Do the work; it may change only `scope.agents` and record only into `scope.cog`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def finish(self, item: I, out: O, cog: Cognition) -> R:
         """What the engine merges, made in its own process once `item` has run."""
-        raise NotImplementedError
 
     def __call__(self, item: I) -> R:
         """Run `item` here, on the engine's own agents."""

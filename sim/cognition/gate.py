@@ -14,7 +14,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim.llm.structured import choices_of
-from sim.quality.checks import echo, instruction_echo, leakage, repeated_ngrams, tokens
+from sim.quality.checks import (
+    echo,
+    instruction_echo,
+    instruction_ngrams,
+    leakage,
+    repeated_ngrams,
+    tokens,
+)
 
 Check = Callable[[BaseModel], "str | None"]
 LONG_TEXT = 60  # words: below this one repeated 3-gram is a loop, above it three are
@@ -70,9 +77,11 @@ def instruction_gate(instructions: Sequence[str], fields: Sequence[str], n: int 
     """The default checks, then no run of `n` words copied from `instructions` (the prompt's
     own text) in the written `fields`."""
 
+    told = instruction_ngrams(instructions, n)  # once per prompt, not once per answer
+
     def check(answer: BaseModel) -> str | None:
         for name in fields:
-            found = instruction_echo(str(getattr(answer, name, "")), instructions, n)
+            found = instruction_echo(str(getattr(answer, name, "")), told)
             if found.flagged:
                 return f"echoes the instructions: {found.reasons[0]!r}"
         return hard_failure(answer)

@@ -147,20 +147,28 @@ def echo(
     return Finding(bool(reasons), tuple(reasons))
 
 
-def instruction_echo(text: str, instructions: Sequence[str], n: int = 4) -> Finding:
-    """A text that copies a run of `n` words from the prompt's instructions ("stay in
-    character, be concrete"): a small model that cannot answer repeats what it was told.
-
-    An instruction shorter than `n` words (a heading such as "What you remember about them:")
-    counts whole, if it has at least `MIN_ECHO` words.
-    """
-    told = {
+def instruction_ngrams(instructions: Sequence[str], n: int = 4) -> frozenset[tuple[str, ...]]:
+    """The runs of `n` words of the prompt's instructions that an answer must not copy; an
+    instruction shorter than `n` words (a heading such as "What you remember about them:")
+    counts whole, if it has at least `MIN_ECHO` words."""
+    return frozenset(
         g
         for line in instructions
         for words in [tokens(line)]
         if len(words) >= MIN_ECHO
         for g in _ngrams(words, min(n, len(words)))
-    }
+    )
+
+
+def instruction_echo(
+    text: str, instructions: Sequence[str] | frozenset[tuple[str, ...]], n: int = 4
+) -> Finding:
+    """A text that copies a run of `n` words from the prompt's instructions ("stay in
+    character, be concrete"): a small model that cannot answer repeats what it was told.
+    `instructions` may be given as their `instruction_ngrams` already."""
+    told = (
+        instructions if isinstance(instructions, frozenset) else instruction_ngrams(instructions, n)
+    )
     sizes = {len(g) for g in told}
     found = tokens(text)
     copied = tuple(

@@ -10,26 +10,23 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func
 from sqlalchemy.exc import DatabaseError
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from sim.errors import SimInputError
 from sim.llm.protocol import LMResponse
-from sim.store.branch import cut_tick
 from sim.store.engines import run_engine
 from sim.store.guard import DAMAGED_FIX, db_message
 from sim.store.location import RunDb, as_db, is_url, label, pg_run
 from sim.store.lock import holder
 from sim.store.migrations import SCHEMA_VERSION, migrate
 from sim.store.postgres import reaching, schema_state
-from sim.store.queries import NEWEST, RETRIEVAL, STATUS, fetch, type_query, window_query
+from sim.store.queries import WindowReads
 from sim.store.tables import (
     CheckpointRow,
     ConversationRow,
@@ -75,7 +72,7 @@ def upgrade(path: RunDb, version: int) -> None:
         engine.dispose()
 
 
-class RunReader:
+class RunReader(WindowReads):
     """Read-only access to one recorded run, in a file or on a server."""
 
     def __init__(self, path: RunDb) -> None:
@@ -341,86 +338,6 @@ class RunReader:
             )
             for r in rows
         ]
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Several reads on one connection (a viewer's poll), instead of one checkout each."""
-        with self.engine.connect() as conn:
-            self._held = conn
-            try:
-                yield
-            finally:
-                self._held = None
-
-    @contextmanager
-    def _connection(self) -> Iterator[Connection]:
-        if self._held is not None:
-            yield self._held
-            return
-        with self.engine.connect() as conn:
-            yield conn
-
-    def status(self) -> str:
-        """The run's recorded status now (the writer may have changed it since opening)."""
-        with self._connection() as conn:
-            found = fetch(conn, STATUS, {})
-        return found[0][0] if found else "?"
-
-    def newest_tick(self) -> Any:
-        """The newest completed tick (None before the first); as stored, so a damaged file may
-        give something other than an int."""
-        with self._connection() as conn:
-            return fetch(conn, NEWEST, {})[0][0]
-
-    def past_end(self, upto: int) -> int:
-        """The first tick whose rows are not part of the run's past up to `upto`."""
-        with self._connection() as conn:
-            return cut_tick(conn, upto)
-
-    def window(
-        self,
-        table: type[SQLModel],
-        columns: Sequence[str],
-        after: int,
-        upto: int,
-        order: Sequence[str] = ("tick",),
-    ) -> Sequence[Sequence[Any]]:
-        """`columns` of the rows of `table` with `after < tick <= upto`, as tuple-like rows in
-        `order`: one range query on the tick index, the shape the viewer polls in."""
-        query = window_query(table, tuple(columns), tuple(order))
-        with self._connection() as conn:
-            return fetch(conn, query, {"after": after, "upto": upto})
-
-    def wrong_type(
-        self, table: type[SQLModel], columns: Sequence[str], after: int, upto: int
-    ) -> str | None:
-        """The first value of `columns` in the tick window stored with a type its column does not
-        have, as words. Only SQLite stores any value in any column; a server enforces types."""
-        if self.engine.dialect.name != "sqlite":
-            return None
-        query, allowed = type_query(table, tuple(columns))
-        with self._connection() as conn:
-            found = fetch(conn, query, {"after": after, "upto": upto})
-        if not found:
-            return None
-        tick, *got = found[0]
-        for (column, kinds), kind in zip(allowed.items(), got, strict=True):
-            if kind not in kinds:
-                return f"the row at tick {tick!r} has {column} of type {kind}, not {kinds[0]}"
-        return "a row has a value of the wrong type"
-
-    def retrieval(self, rid: int) -> Sequence[Any] | None:
-        """One retrieval row by id: tick, agent, purpose, query, memories_json."""
-        with self._connection() as conn:
-            found = fetch(conn, RETRIEVAL, {"rid": rid})
-        return found[0] if found else None
-
-    def memory_texts(self, agent: str, ids: Sequence[int]) -> list[tuple[int, str]]:
-        """(id, text) of the agent's memories with these ids, for reflection evidence."""
-        t = MemoryRow.__table__  # type: ignore[attr-defined]
-        query = select(t.c.id, t.c.text).where(t.c.agent == agent, t.c.id.in_(list(ids)))
-        with self._connection() as conn:
-            return [(i, text) for i, text in conn.execute(query)]
 
     def close(self) -> None:
         """Release the database."""
