@@ -77,7 +77,9 @@ def recorded(db: str, first_tick: int, last_tick: int | None) -> None:
             (first_tick, last),
         )
     )
-    reflections = con.execute(
+    # Sessions are "reflect" events; runs recorded before those existed show one by its
+    # question call.
+    reflections = kinds["reflect"] or con.execute(
         "SELECT count(DISTINCT agent || '@' || tick) FROM lm_call"
         " WHERE purpose = 'reflect_questions' AND tick BETWEEN ? AND ?",
         (first_tick, last),

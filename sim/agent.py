@@ -45,6 +45,7 @@ class Agent:
         self.busy_until: GameSeconds = -1
         self.approach: tuple[str, GameSeconds] | None = None  # walking over to talk: (who, until)
         self.reflections = 0
+        self.last_reflected: GameSeconds | None = None
         self.rules: tuple[str, ...] = ()  # the world's standing rules, set by the engine
         self.wake = parse_time_of_day(persona.wake)
         self.sleep = parse_time_of_day(persona.sleep)
@@ -140,6 +141,7 @@ class Agent:
             "busy_until": self.busy_until,
             "approach": list(self.approach) if self.approach else None,
             "reflections": self.reflections,
+            "last_reflected": self.last_reflected,
         }
 
     def set_state(self, state: JSON) -> None:
@@ -159,3 +161,4 @@ class Agent:
             (state["approach"][0], int(state["approach"][1])) if state["approach"] else None
         )
         self.reflections = int(state["reflections"])
+        self.last_reflected = state.get("last_reflected")  # states from before the gap

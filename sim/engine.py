@@ -52,7 +52,7 @@ def known_places(world: World, persona: Persona, everyone: dict[str, Persona]) -
 def seed_texts(persona: Persona) -> list[str]:
     """What an agent remembers at the start: the persona's memories, and how it knows each
     person in its relationships, so that "Who is Maya Torres?" has a memory to answer from."""
-    known = [f"{r.name} is my {r.kind}: {r.description}" for r in persona.relationships]
+    known = [r.as_memory() for r in persona.relationships]
     return [*persona.memories, *known]
 
 

@@ -45,6 +45,10 @@ class Relationship(BaseModel):
     )
     description: str = Field("", description="a sentence on how they feel about them")
 
+    def as_memory(self) -> str:
+        """The seed memory that states it, so "Who is Maya Torres?" has one to answer from."""
+        return f"{self.name} is my {self.kind}: {self.description}"
+
 
 class RoutineItem(BaseModel):
     """One stretch of a usual day: from when, doing what, where."""

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from sim.quality.recall import DEFAULT_QUESTIONS, persona_recall
+from sim.quality.recall import DEFAULT_QUESTIONS, PASS_SHARE, persona_recall
 from sim.quality.report import QualityReport
 from sim.quality.score import score_run
 from sim.store.location import RunDb
@@ -89,11 +89,17 @@ def print_report(report: QualityReport, console: Console) -> None:
         for e in examples[:SHOWN_EXAMPLES]:
             console.print(f"  [{e.purpose}] {e.text!r}  <- {e.why}", markup=False)
     if report.recall is not None:
+        r = report.recall
         console.print(
-            f"[bold]Persona facts[/]: {report.recall.recalled} of {report.recall.asked} recalled"
+            f"[bold]Persona facts[/]: {r.recalled} of {r.asked} recalled ({_pct(r.share)}; "
+            f"passes at {_pct(PASS_SHARE)}), {r.fallbacks} left unanswered (fallback)"
         )
-        for a in report.recall.answers:
+        for a in r.answers:
             mark = "yes" if a.recalled else "no "
-            console.print(f"  {mark} {a.agent}: {a.question} -> {a.answer!r}", markup=False)
-            if not a.recalled:
+            canned = "  (fallback)" if a.fallback else ""
+            said = f"  {mark} {a.agent}: {a.question} -> {a.answer!r}{canned}"
+            console.print(said, markup=False)
+            if a.about_other is not None:
+                console.print(f"      about {a.about_other}, not the person asked", markup=False)
+            elif not a.recalled:
                 console.print(f"      expected any of: {', '.join(a.expected)}", markup=False)

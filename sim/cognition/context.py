@@ -30,11 +30,13 @@ class CognitionConfig:
 
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     reflection_budget: int = 150
+    reflection_gap_minutes: int = 180  # at least this long between reflections (see reflect.due)
     reflection_questions: int = 3
     reflection_recent: int = 50  # memories shown when asking salient questions
     reflection_evidence: int = 12  # memories retrieved per question
     insights_per_question: int = 2
     prompt_memories: int = 8  # memories shown in plan, react and dialogue prompts
+    react_memories: int = 3  # memories shown when reacting to someone (who they are to me)
     step_memories: int = 4  # memories shown when breaking a block into steps (options decide)
     plan_horizon_minutes: int = 60  # how far ahead a block is broken into steps
     rate_every_minutes: int = 10  # buffered observations are rated this often
@@ -53,6 +55,15 @@ class CognitionConfig:
     # space... `sim.prompts.reaction.GESTURES`), or "auto": choose for the embedded model,
     # which otherwise answers with the instructions' words, write for others.
     reactions: str = "auto"
+    # Where a reflection's questions come from: "write" (the LM asks them, as the reference
+    # does), "subjects" (the people who weigh most in the recent memories, then the day; no LM
+    # call), or "auto": subjects for the embedded model, whose questions recite the prompt.
+    reflection_focus: str = "auto"
+    # How a conversation is made: "write" (a call per line, then a takeaway call per
+    # participant, as the reference does), "choose" (one call picks every line among what each
+    # speaker can say; listeners keep the news, no takeaway call; `sim.cognition.script`), or
+    # "auto": choose for the embedded model, whose written lines were a third rejected.
+    dialogue: str = "auto"
     max_turns: int = 8
     seconds_per_turn: int = 20
     chat_cooldown_minutes: int = 120
@@ -68,25 +79,36 @@ class CognitionConfig:
     def for_model(self, model: str) -> CognitionConfig:
         """This config with "auto" settings decided for the LM named `model` (as recorded)."""
         small = model in SMALL_MODELS
+        chosen = {
+            "importance": ("anchors", "lm"),
+            "plan_activities": ("choose", "write"),
+            "reactions": ("choose", "write"),
+            "reflection_focus": ("subjects", "write"),
+            "dialogue": ("choose", "write"),
+        }
         return replace(
             self,
-            importance=("anchors" if small else "lm")
-            if self.importance == "auto"
-            else self.importance,
-            plan_activities=("choose" if small else "write")
-            if self.plan_activities == "auto"
-            else self.plan_activities,
-            reactions=("choose" if small else "write")
-            if self.reactions == "auto"
-            else self.reactions,
+            **{
+                name: pair[0] if small else pair[1]
+                for name, pair in chosen.items()
+                if getattr(self, name) == "auto"
+            },
         )
 
     @classmethod
     def from_json(cls, data: JSON) -> CognitionConfig:
         """Inverse of `to_json` (a replay reuses the recorded run's settings)."""
-        # Runs recorded before these settings existed rated and planned with their LM.
+        # Runs recorded before these settings existed behaved as these defaults say.
         return cls(
-            **{"importance": "lm", **data, "retrieval": RetrievalConfig(**data["retrieval"])}
+            **{
+                "importance": "lm",
+                "reflection_focus": "write",
+                "dialogue": "write",
+                "reflection_gap_minutes": 0,
+                "react_memories": data.get("prompt_memories", 8),
+                **data,
+                "retrieval": RetrievalConfig(**data["retrieval"]),
+            }
         )
 
 

@@ -1,4 +1,4 @@
-"""Conversations: turn-by-turn dialogue among two or more agents, then what each takes away."""
+"""Conversations: written line by line or chosen in one call, then what each participant keeps."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import TypeVar
 
 from sim.agent import Agent
 from sim.clock import label
+from sim.cognition import script
 from sim.cognition.context import Cognition, identity
 from sim.cognition.gate import dialogue_gate, instruction_gate, strip_speaker
+from sim.cognition.importance import rate
 from sim.cognition.plan import decompose
 from sim.memory.stream import NewMemory
 from sim.prompts import dialogue
@@ -34,12 +36,16 @@ class Conversation:
     ticks: int  # how long the participants are occupied
     lines: tuple[tuple[str, str], ...]
     ended_by: str  # "choice" or "limit"
+    # Lines that passed on news (chosen dialogue): line index and what was told, which each
+    # listener remembers as told by the speaker.
+    news: tuple[tuple[int, str], ...] = ()
 
     def to_json(self) -> JSON:
         """JSON-shaped form."""
         data = asdict(self)
         data["participants"] = list(self.participants)
         data["lines"] = [list(line) for line in self.lines]
+        data["news"] = [list(item) for item in self.news]
         return data
 
     @classmethod
@@ -50,6 +56,7 @@ class Conversation:
                 **data,
                 "participants": tuple(data["participants"]),
                 "lines": tuple((who, text) for who, text in data["lines"]),
+                "news": tuple((int(i), text) for i, text in data.get("news", ())),
             }
         )
 
@@ -115,16 +122,14 @@ def next_line(
 
 
 def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> Conversation:
-    """Run the dialogue round-robin from the initiator until someone ends it or the turn limit."""
-    lines: list[tuple[str, str]] = []
-    ended_by = "limit"
-    for turn_no in range(cog.config.max_turns):
-        speaker = group[turn_no % len(group)]
-        said = next_line(speaker, group, place, lines, cog)
-        lines.append((speaker.name, said.utterance))
-        if said.end and turn_no >= 1:
-            ended_by = "choice"
-            break
+    """The conversation: chosen in one call (`dialogue="choose"`), or written round-robin from
+    the initiator until someone ends it or the turn limit."""
+    news: dict[int, str] = {}
+    if cog.config.dialogue == "choose":
+        lines, news = script.converse(group, place, cog)
+        ended_by = "choice"
+    else:
+        lines, ended_by = write(group, place, cog)
     seconds = len(lines) * cog.config.seconds_per_turn
     return Conversation(
         id=f"{cog.tick}-{group[0].name}",
@@ -134,34 +139,46 @@ def hold(group: list[Agent], place: str, cog: Cognition, tick_seconds: int) -> C
         ticks=max(1, -(-seconds // tick_seconds)),
         lines=tuple(lines),
         ended_by=ended_by,
+        news=tuple(sorted(news.items())),
     )
 
 
+def write(group: list[Agent], place: str, cog: Cognition) -> tuple[list[tuple[str, str]], str]:
+    """Lines written one call each, and how the conversation ended ("choice" or "limit")."""
+    lines: list[tuple[str, str]] = []
+    for turn_no in range(cog.config.max_turns):
+        speaker = group[turn_no % len(group)]
+        said = next_line(speaker, group, place, lines, cog)
+        lines.append((speaker.name, said.utterance))
+        if said.end and turn_no >= 1:
+            return lines, "choice"
+    return lines, "limit"
+
+
 def conclude(agent: Agent, convo: Conversation, world: World, cog: Cognition) -> None:
-    """Store the conversation and the agent's takeaway; re-plan if it now intends something.
+    """Store the conversation and what the agent took from it; re-plan if it now intends
+    something. A chosen conversation keeps the news heard, with no call; a written one asks
+    the agent for its takeaway.
 
     Call after the engine has set `busy_until`, since the chat cooldown runs from the end.
     """
     others = [p for p in convo.participants if p != agent.name]
     transcript = convo.transcript()
-    call = dialogue.takeaway(identity(agent), others, transcript)
-    took = cog.ask(agent.name, call, f"takeaway from talking with {', '.join(others)}")
-    heard = "; ".join(transcript)[:600]
-    memories = [
-        NewMemory(
-            "dialogue",
-            f"Conversation at {convo.place}: {heard}",
-            took.importance,
-            subjects=tuple(others),
-        ),
-        NewMemory(
-            "dialogue",
-            took.summary.strip() or f"I talked with {', '.join(others)}.",
-            took.importance,
-            subjects=tuple(others),
-        ),
-    ]
-    intention = took.intention.strip()
+    heard = f"Conversation at {convo.place}: " + "; ".join(transcript)[:600]
+    intention = ""
+    if cog.config.dialogue == "choose":
+        (rating,) = rate(agent, [heard], cog, "conversation")
+        memories = [NewMemory("dialogue", heard, rating, subjects=tuple(others))]
+        memories += script.remember(agent, convo.lines, dict(convo.news), cog)
+    else:
+        call = dialogue.takeaway(identity(agent), others, transcript)
+        took = cog.ask(agent.name, call, f"takeaway from talking with {', '.join(others)}")
+        summary = took.summary.strip() or f"I talked with {', '.join(others)}."
+        memories = [
+            NewMemory("dialogue", text, took.importance, subjects=tuple(others))
+            for text in (heard, summary)
+        ]
+        intention = took.intention.strip()
     wants = bool(intention) and intention.lower().strip(". ") not in {"nothing", "none", "no"}
     if wants:
         memories.append(

@@ -1,25 +1,33 @@
-"""Answering an interviewer: in character, from the memories retrieved for the question."""
+"""Answering an interviewer: in character, from the memories retrieved for the question and
+what the agent knows of the people it names."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from sim.agent import Agent
 from sim.clock import label
 from sim.cognition.context import Cognition
 from sim.memory.retrieval import ScoredMemory
 from sim.memory.stream import NewMemory
+from sim.persona import Relationship
 from sim.prompts.interview import interview
 
 INTERVIEW_MEMORIES = 6  # the reference uses 50; a small model uses a few best (see the prompt)
 INTERVIEW_IMPORTANCE = 4  # a remembered interview matters a little, without an LM rating
+# A second try when every attempt failed the gate: SmolLM2 at the default 0.7 sometimes spends
+# all its attempts on bare names or loops (on a Willow run Theo's "Who is Maya Torres?" failed
+# three times), and at a lower temperature it keeps closer to its prompt (answered at 0.3).
+RETRY_TEMPERATURE = 0.3
 
 
 @dataclass(frozen=True)
 class Reply:
     """An interview answer with the memories it was given, so a reader can check its sources.
 
-    `fallback` marks a call the model never answered validly (the canned answer came back).
+    `fallback` marks a question the model never answered validly, not even when asked again
+    at a lower temperature (the canned answer came back).
     """
 
     answer: str
@@ -32,9 +40,31 @@ class Reply:
         return [m.record.id for m in self.memories]
 
 
+def mentions(text: str, person: str) -> bool:
+    """Whether `text` names `person`, by full or first name ("Who is Maya?")."""
+    first = person.split()[0]
+    return re.search(rf"\b({re.escape(person)}|{re.escape(first)})\b", text) is not None
+
+
+def named_relations(agent: Agent, question: str) -> list[Relationship]:
+    """The agent's relationships to the people `question` names."""
+    return [r for r in agent.persona.relationships if mentions(question, r.name)]
+
+
+def told(relation: Relationship) -> str:
+    """A relationship in the first person, as the persona wrote it and as the agent would say
+    it: "Maya Torres is my friend: my former pupil, ..."."""
+    about = relation.description.strip().rstrip(".")
+    return f"{relation.name} is my {relation.kind}" + (f": {about}." if about else ".")
+
+
 def ask(agent: Agent, question: str, cog: Cognition, *, stateful: bool = False) -> Reply:
     """The agent's answer. Stateless interviews change nothing in the agent (not even the
-    last-access times of what they retrieve); stateful ones remember the exchange."""
+    last-access times of what they retrieve); stateful ones remember the exchange.
+
+    An answer that failed every attempt is asked once more at `RETRY_TEMPERATURE` (unless the
+    model is down) before the canned fallback is given.
+    """
     found = cog.recall(agent, question, "interview", INTERVIEW_MEMORIES, refresh=stateful)
     call = interview(
         agent.identity(),
@@ -42,8 +72,12 @@ def ask(agent: Agent, question: str, cog: Cognition, *, stateful: bool = False) 
         agent.schedule.summary(),
         [m.record.text for m in found],
         question,
+        [told(r) for r in named_relations(agent, question)],
     )
     raw = cog.ask(agent.name, call, f"interview: {question}")
+    if raw is call.fallback and not cog.lm.failing:
+        again = replace(call, temperature=RETRY_TEMPERATURE)
+        raw = cog.ask(agent.name, again, f"interview retry: {question}")
     if stateful:
         text = f"Asked in an interview: {question} I answered: {raw.answer}"
         agent.remember([NewMemory("dialogue", text, INTERVIEW_IMPORTANCE)], cog.now)

@@ -26,6 +26,7 @@ RELATED = 0.2  # least cosine between an activity and a use offered for it
 MAX_PLACE_OPTIONS = 12  # activities offered per place when a day plan chooses
 REVISE_AFTER = 5 * 60  # an agent thinks its day over at least this long after waking...
 REVISE_SPREAD = 25 * 60  # ...and within this much more (seeded per agent and day)
+INTERJECTION_MINUTES = 2  # how long a chosen gesture holds up the current step
 
 
 def day_bounds(agent: Agent, now: GameSeconds) -> tuple[GameSeconds, GameSeconds]:
@@ -251,8 +252,34 @@ def decompose(agent: Agent, world: World, cog: Cognition, situation: str = "") -
     record_steps(agent, cog, block, situation, steps)
 
 
+def interject(agent: Agent, world: World, cog: Cognition, action: str, situation: str) -> None:
+    """Fit a moment's `action` (a wave, a word with someone) in before the current step goes
+    on, with no LM call: a gesture changes the next minutes, not the rest of the hour.
+
+    Without a current step there is nothing to go back to, so the block is broken down anew.
+    """
+    now = cog.now
+    block, current = agent.schedule.block_at(now), agent.schedule.step_at(now)
+    if block is None or current is None:
+        decompose(agent, world, cog, situation)
+        return
+    until = now + INTERJECTION_MINUTES * 60
+    steps = [Step(now, until, action, current.place, current.object, "🙂")]
+    if current.end > until:
+        steps.append(
+            Step(until, current.end, current.action, current.place, current.object, current.emoji)
+        )
+    steps += [s for s in agent.schedule.steps if s.start >= current.end]
+    record_steps(agent, cog, block, situation, steps, interjection=True)
+
+
 def record_steps(
-    agent: Agent, cog: Cognition, block: Block, situation: str, steps: list[Step]
+    agent: Agent,
+    cog: Cognition,
+    block: Block,
+    situation: str,
+    steps: list[Step],
+    interjection: bool = False,
 ) -> None:
     """Lay down the steps from now, remember them as a plan and log the decomposition."""
     now, horizon_end = cog.now, steps[-1].end
@@ -266,4 +293,5 @@ def record_steps(
         block=block.activity,
         steps=[s.action for s in steps],
         situation=situation,
+        **({"interjection": True} if interjection else {}),
     )

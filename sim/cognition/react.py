@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sim.agent import Agent
 from sim.clock import label
-from sim.cognition.context import Cognition, identity
-from sim.cognition.plan import decompose
+from sim.cognition.context import MEMORY_WORDS, Cognition, identity
+from sim.cognition.plan import decompose, interject
 from sim.memory.stream import NewMemory
+from sim.prompts.base import clip
 from sim.prompts.reaction import gestures, react
 from sim.types import Observation
 from sim.world.map import World
@@ -34,7 +35,12 @@ def consider(agent: Agent, obs: Observation, can_talk: bool, world: World, cog: 
     step = agent.schedule.step_at(now)
     doing = step.action if step else "nothing in particular"
     query = f"{obs.subject} {obs.description}"
-    memories = cog.recall_texts(agent, query, "react")
+    # How they know each other is its own line of the prompt; the seed memory saying it again
+    # (retrieval ranks it first) would only add tokens.
+    tie = {r.as_memory() for r in agent.persona.relationships if r.name == obs.subject}
+    k = cog.config.react_memories
+    found = cog.recall(agent, query, "react", k + len(tie))
+    memories = [clip(m.record.text, MEMORY_WORDS) for m in found if m.record.text not in tie][:k]
     call = react(
         identity(agent),
         label(now),
@@ -64,5 +70,9 @@ def consider(agent: Agent, obs: Observation, can_talk: bool, world: World, cog: 
             ],
             now,
         )
-        decompose(agent, world, cog, situation=f"{obs.description}; I decided to {reaction}")
+        situation = f"{obs.description}; I decided to {reaction}"
+        if cog.config.reactions == "choose":  # a gesture: a moment, then on with the step
+            interject(agent, world, cog, reaction, situation)
+        else:
+            decompose(agent, world, cog, situation=situation)
     return False

@@ -7,6 +7,7 @@ each loads the script again by path. Seeds derive from the run's seed and are re
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,17 +140,44 @@ def _replay(options: RunOptions, label: str) -> ReplayLM | None:
     """The recorded answers of arm `label` when replaying, else None."""
     if options.replay is None:
         return None
-    path = options.replay / "runs" / f"{label}.db"
-    if not path.is_file():
-        raise SimInputError(
-            str(options.replay), "runs", f"no recorded arm {path.name}",
-            "replay a directory written by `sim experiment` for the same script and replicates",
-        )  # fmt: skip
-    reader = RunReader(path)
+    reader = RunReader(_recorded(options, options.replay, label))
     try:
         return ReplayLM(reader.recorded_answers(), name=reader.run.lm)
     finally:
         reader.close()
+
+
+def _recorded(options: RunOptions, replayed: Path, label: str) -> RunDb:
+    """Where the replayed experiment stored arm `label`: its runs/LABEL.db, or the PostgreSQL
+    run its manifest names, reached with `--db`'s server and credentials when given (the
+    manifest shows no password)."""
+    path = replayed / "runs" / f"{label}.db"
+    if path.is_file():
+        return path
+    where = _manifest_runs(replayed).get(label, "")
+    if not is_url(where):
+        raise SimInputError(
+            str(replayed), "runs", f"no recorded arm {path.name}",
+            "replay a directory written by `sim experiment` for the same script and replicates",
+        )  # fmt: skip
+    if options.db is None:
+        return where
+    source = with_run(options.db, pg_run(where).name)
+    if pg_run(source).name == pg_run(str(_db(options, label))).name:
+        raise SimInputError(
+            "--db", "run", f"the replay would record over the arm it replays ({label})",
+            "give the replay another ?run=NAME",
+        )  # fmt: skip
+    return source
+
+
+def _manifest_runs(replayed: Path) -> dict[str, str]:
+    """Arm label -> where it was recorded, from the replayed directory's manifest."""
+    try:
+        manifest = json.loads((replayed / "manifest.json").read_text())
+        return {a["label"]: a["db"] for r in manifest["replicates"] for a in r["arms"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _check(experiment: Experiment, sim: Simulation) -> None:

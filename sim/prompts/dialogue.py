@@ -1,13 +1,18 @@
-"""Conversation prompts: one turn of speech, and what a participant takes away afterwards."""
+"""Conversation prompts: one turn of speech, and what a participant takes away afterwards;
+or, for a model that chooses, the whole conversation picked line by line from what each
+speaker can say."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from sim.prompts.base import PromptCall, bullet, chat
+from sim.llm.shapes import answer_model
+from sim.prompts.base import PromptCall, bullet, chat, choice, numbered
 
 
 class Turn(BaseModel):
@@ -76,3 +81,70 @@ def takeaway(
         summary=f"I talked with {', '.join(others)}.", intention="nothing", importance=3
     )
     return PromptCall("conversation_takeaway", chat(user), Takeaway, fallback, max_tokens=220)
+
+
+# What a listener may answer to news before giving its own (a chosen conversation has no free
+# text). Only replies that fit any news: SmolLM2 chose "I'm sorry to hear that" for a new cafe.
+REPLIES = (
+    "Oh, I didn't know that.",
+    "That's good to hear.",
+    "Really? Tell me more.",
+    "Oh, interesting.",
+)
+# How the first speaker answers, last: not a reply the others may already have used, which
+# would echo their line.
+CLOSERS = (
+    "Glad we ran into each other.",
+    "Good luck with that!",
+    "Let's catch up properly soon.",
+    "Say hello to everyone for me.",
+)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One participant of a chosen conversation: who, how it knows the others, and the things
+    it can tell them."""
+
+    name: str
+    sketch: str
+    relations: Sequence[str]
+    options: Sequence[str]
+
+
+def script(time_label: str, place: str, voices: Sequence[Voice]) -> PromptCall[BaseModel]:
+    """What each participant tells the others and how each answers what it heard.
+
+    The shape is fixed (the first speaker's news, each other's reply and news in turn, the
+    first speaker's closing words), so the conversation hangs together whatever is picked; the
+    model picks the news, the replies and the close, the words are the agents' own.
+    """
+    first, *rest = voices
+    # (field, options, the fallback's pick: a plan (the last option), or the plainest words)
+    picks = [(f"{_slug(first.name)}_says", first.options, first.options[-1])]
+    for voice in rest:
+        picks.append((f"{_slug(voice.name)}_replies", REPLIES, REPLIES[0]))
+        picks.append((f"{_slug(voice.name)}_says", voice.options, voice.options[-1]))
+    picks.append((f"{_slug(first.name)}_closes", CLOSERS, CLOSERS[0]))
+    output = answer_model(
+        "Conversation",
+        **{key: (choice(offered), ...) for key, offered, _ in picks},  # type: ignore[arg-type]
+    )
+    people = "\n\n".join(
+        f"{v.name}: {v.sketch} Knows {'; '.join(v.relations)}.\n{v.name} could say:\n"
+        + numbered(v.options)
+        for v in voices
+    )
+    user = (
+        f"It is {time_label} at {place}. {' and '.join(v.name for v in voices)} talk.\n\n"
+        f"{people}\n\nReplies: {' '.join(REPLIES)}\nClosing words: {' '.join(CLOSERS)}\n\n"
+        f"Choose what each of them says, how each replies to what they heard, and how "
+        f"{first.name.split()[0]} closes."
+    )
+    fallback = output(**{key: pick for key, _, pick in picks})
+    return PromptCall("converse", chat(user), output, fallback, max_tokens=60 * len(picks))
+
+
+def _slug(name: str) -> str:
+    """A field-name-safe first name (the schema's keys tell the model who speaks)."""
+    return re.sub(r"\W", "", name.split()[0]).lower() or "speaker"

@@ -1,10 +1,13 @@
 """Persona-fact recall: ask agents about the people they know, and check for the persona's facts.
 
 Every relationship in a persona file is a fact the agent should be able to state: Eleanor
-knows Maya as "my former pupil". The battery asks "Who is Maya Torres?" in a stateless
-interview and counts the answer as recalled when it contains any word of the relationship's
-kind or description (or a close synonym, e.g. "student" for "pupil"). This calls the LM, so
-`sim inspect --quality` runs it only with `--recall`.
+knows Maya as "my former pupil". The battery asks "Who is Maya Torres?" (then "How do you know
+Maya Torres?") in stateless interviews and counts an answer as recalled when it contains any
+word of the relationship's kind or description (or a close synonym, e.g. "student" for
+"pupil") and does not name someone else instead of the person asked about. It asks up to ten
+questions, each agent in turn, so that one unlucky sample does not decide, and passes at
+`PASS_SHARE` of them (the issue's "4 of 5"). This calls the LM, so `sim inspect --quality`
+runs it only with `--recall`.
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sim.cognition.interview import mentions
 from sim.llm.protocol import LanguageModel
 from sim.persona import Persona
 from sim.quality.checks import leakage, round_robin, tokens, word_forms
 from sim.types import JSON
 
-DEFAULT_QUESTIONS = 5
+DEFAULT_QUESTIONS = 10
+PASS_SHARE = 0.8  # the issue's target, "at least 4 of 5 persona facts recalled"
+# Each agent is asked about each person it knows in the set, in the first form, then the next.
+QUESTION_FORMS = ("Who is {name}?", "How do you know {name}?")
 
 # Words for each relationship kind that an answer may use instead of the kind itself.
 KIND_WORDS = {
@@ -76,11 +83,13 @@ class RecallAnswer:
     expected: tuple[str, ...]
     matched: tuple[str, ...]
     leaked: bool
+    fallback: bool = False  # the model never answered validly, even asked again
+    about_other: str | None = None  # who the answer is about instead (`someone_else`)
 
     @property
     def recalled(self) -> bool:
-        """Whether the answer contained any expected word."""
-        return bool(self.matched)
+        """Whether the answer contained any expected word, and was about the person asked."""
+        return bool(self.matched) and self.about_other is None
 
 
 @dataclass(frozen=True)
@@ -99,11 +108,30 @@ class RecallReport:
         """Answers that contained an expected fact."""
         return sum(a.recalled for a in self.answers)
 
+    @property
+    def fallbacks(self) -> int:
+        """Questions the model never answered validly (the canned answer was given)."""
+        return sum(a.fallback for a in self.answers)
+
+    @property
+    def share(self) -> float | None:
+        """Answers that recalled a fact over questions asked (None: nothing to ask)."""
+        return self.recalled / self.asked if self.asked else None
+
+    @property
+    def passed(self) -> bool | None:
+        """Whether at least `PASS_SHARE` of the answers recalled a fact."""
+        return None if self.share is None else self.share >= PASS_SHARE
+
     def to_json(self) -> JSON:
         """JSON-shaped form."""
         return {
             "asked": self.asked,
             "recalled": self.recalled,
+            "share": None if self.share is None else round(self.share, 4),
+            "pass_share": PASS_SHARE,
+            "passed": self.passed,
+            "fallbacks": self.fallbacks,
             "answers": [{**asdict(a), "recalled": a.recalled} for a in self.answers],
         }
 
@@ -126,9 +154,10 @@ def expected_words(kind: str, description: str, own: str = "") -> tuple[str, ...
 
 
 def battery(personas: Sequence[Persona], limit: int = DEFAULT_QUESTIONS) -> list[RecallQuestion]:
-    """Up to `limit` "Who is X?" questions, taking agents in turn so each is asked about someone.
+    """Up to `limit` questions, taking agents in turn so each is asked about someone.
 
-    Only relationships to people in the same set are asked about, in the persona file's order.
+    Each agent is asked "Who is X?" about everyone it knows in the same set (in the persona
+    file's order), then "How do you know X?", as far as `limit` goes.
     """
     names = {p.name for p in personas}
     queues = [
@@ -136,9 +165,10 @@ def battery(personas: Sequence[Persona], limit: int = DEFAULT_QUESTIONS) -> list
             RecallQuestion(
                 p.name,
                 r.name,
-                f"Who is {r.name}?",
+                form.format(name=r.name),
                 expected_words(r.kind, r.description, f"{p.name} {p.occupation} {p.household}"),
             )
+            for form in QUESTION_FORMS
             for r in p.relationships
             if r.name in names
         ]
@@ -163,6 +193,16 @@ def matches(answer: str, expected: Sequence[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def someone_else(answer: str, asked: RecallQuestion, people: Sequence[str]) -> str | None:
+    """Someone else of the set that `answer` names, when it never names the person asked about:
+    asked "Who is Eleanor Hale?", SmolLM2 once answered "Theo Okafor is my friend, a little
+    bossy", whose "friend" and "bossy" recall nothing about Eleanor."""
+    if mentions(answer, asked.about):
+        return None
+    others = (p for p in people if p not in (asked.about, asked.agent) and mentions(answer, p))
+    return next(others, None)
+
+
 def persona_recall(
     db: str | Path,
     *,
@@ -177,10 +217,12 @@ def persona_recall(
 
     sim = Simulation.open(db, lm=lm)
     try:
-        people = [sim.engine.agents[name].persona for name in sorted(sim.engine.agents)]
+        names = sorted(sim.engine.agents)
+        people = [sim.engine.agents[name].persona for name in names]
         answers = []
         for q in battery(people, questions):
-            text = sim.interview(q.agent, q.question)
+            row = sim.battery(q.agent, [q.question]).iloc[0]
+            text = str(row["answer"])
             answers.append(
                 RecallAnswer(
                     q.agent,
@@ -189,6 +231,8 @@ def persona_recall(
                     q.expected,
                     matches(text, q.expected),
                     leakage(text).flagged,
+                    bool(row["fallback"]),
+                    someone_else(text, q, names),
                 )
             )
     finally:

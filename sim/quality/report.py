@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 
-from sim.quality.recall import RecallReport
+from sim.quality.recall import PASS_SHARE, RecallReport
 from sim.types import JSON
 
 
@@ -152,19 +152,18 @@ class QualityReport:
                    f"{self.distinct_importance} ({sum(self.importance.values())} observations)",
                    ">= 5", self.distinct_importance >= 5 if self.importance else None),
         ]  # fmt: skip
-        if self.recall is None:
-            out.append(
-                Target("persona_recall", "persona facts recalled", None,
-                       "not asked (--recall)", ">= 4 of 5", None)
-            )  # fmt: skip
-        else:
+        recall = "not asked (--recall)"
+        if self.recall is not None:
             r = self.recall
-            value = share(r.recalled, r.asked)
-            out.append(
-                Target("persona_recall", "persona facts recalled", value,
-                       f"{r.recalled} of {r.asked}", ">= 4 of 5",
-                       None if value is None else value >= 0.8)
-            )  # fmt: skip
+            recall = f"{r.recalled} of {r.asked}" + (
+                f" ({r.share:.0%})" if r.share is not None else ""
+            )
+        out.append(
+            Target("persona_recall", "persona facts recalled",
+                   None if self.recall is None else self.recall.share, recall,
+                   f">= {PASS_SHARE:.0%} (4 of 5)",
+                   None if self.recall is None else self.recall.passed)
+        )  # fmt: skip
         return out
 
     def to_json(self) -> JSON:

@@ -210,10 +210,13 @@ def _dialogue(reader: RunReader, note: Note) -> tuple[int, int]:
 
 
 def _steps(reader: RunReader, embedder: Embedder, threshold: float, note: Note) -> tuple[int, int]:
-    """Plan steps from decompose events, and those related to their activity."""
+    """Plan steps from decompose events, and those related to their activity. An interjected
+    gesture ("wave to Theo") is no step of the activity, and the steps after it were judged
+    when they were planned."""
     pairs = [
         (step, event["block"])
         for event in reader.events(kind="decompose")
+        if not event.get("interjection")
         for step in event.get("steps", [])
     ]
     relations = checks.step_relations(pairs, embedder, threshold)

@@ -136,6 +136,22 @@ def test_inspect_quality_prints_targets_and_json_parses(fake_run: Path) -> None:
     assert data["run"]["lm"] == "fake" and data["recall"] is None
 
 
+def test_inspect_recall_asks_ten_questions_and_judges_their_share(fake_run: Path) -> None:
+    result = CliRunner().invoke(app, ["inspect", str(fake_run), "--quality", "--recall", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    recall = data["recall"]
+    assert recall["asked"] == 10 and recall["share"] == round(recall["recalled"] / 10, 4)
+    assert recall["passed"] is (recall["recalled"] >= 8)
+    assert recall["fallbacks"] == sum(a["fallback"] for a in recall["answers"])
+    target = next(t for t in data["headline"] if t["key"] == "persona_recall")
+    assert target["shown"].startswith(f"{recall['recalled']} of 10 (")
+    assert target["passed"] is recall["passed"]
+    text = CliRunner().invoke(app, ["inspect", str(fake_run), "--quality", "--recall"]).output
+    assert f"Persona facts: {recall['recalled']} of 10 recalled" in text
+    assert text.count(" -> ") == 10  # every question with its answer
+
+
 def test_inspect_quality_prints_model_text_with_brackets_verbatim(
     fake_run: Path, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.errors import SimInputError
 from sim.experiment.design import load_experiment
 from sim.experiment.execute import run_experiment
 from sim.experiment.runner import RunOptions
@@ -96,3 +97,21 @@ def test_an_experiment_records_its_arms_as_runs_on_the_server(
         reader = RunReader(with_run(db, f"{name}-{arm}-r1"))
         assert reader.run.ticks > 0 and reader.run.status == "finished"
         reader.close()
+
+
+def test_an_experiment_on_the_server_replays_from_it(
+    server_run: Callable[[str], str], tmp_path: Path
+) -> None:
+    script = ROOT / "experiments" / "mask_policy.py"
+    db = server_run("exp")
+    options = {"replicates": 1, "lm": "fake", "hours": 0.25}
+    first = run_experiment(script, RunOptions(out=tmp_path / "pg", db=db, **options))
+    again = server_run("again")
+    replay = RunOptions(out=tmp_path / "replay", db=again, replay=tmp_path / "pg", lm="fake")
+    replayed = run_experiment(script, replay)
+    assert replayed["results"].read_text() == first["results"].read_text()
+    # No --db: the arms are read from the URLs the manifest names (this server has no password).
+    alone = RunOptions(out=tmp_path / "alone", replay=tmp_path / "pg", lm="fake")
+    assert run_experiment(script, alone)["results"].read_text() == first["results"].read_text()
+    with pytest.raises(SimInputError, match="record over the arm it replays"):
+        run_experiment(script, RunOptions(out=tmp_path / "x", db=db, replay=tmp_path / "pg"))
