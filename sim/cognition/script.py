@@ -78,8 +78,8 @@ def options(
     told = news(speaker, listeners, cog)
     said = list(told)
     step = speaker.schedule.step_at(cog.now)
-    if step is not None:
-        said.append(f"Right now I'm about to {step.action}.")
+    if step is not None and not any(named_in(step.action, n) for n in listeners):
+        said.append(f"Right now I'm about to {step.action}.")  # not "...say hello to George"
     later = next((b for b in speaker.schedule.blocks if b.start > cog.now), None)
     if later is not None:
         area, at = later.place.split(":", 1)[0], label(later.start)[-5:]
