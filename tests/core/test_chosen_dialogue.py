@@ -8,6 +8,7 @@ from sim.agent import Agent
 from sim.clock import HOUR
 from sim.cognition import converse, script
 from sim.cognition.context import Cognition, CognitionConfig
+from sim.cognition.schedule import Step
 from sim.embed.hashing import HashEmbedder
 from sim.llm.fake import ScriptedLM
 from sim.llm.structured import StructuredLM
@@ -141,3 +142,17 @@ def test_the_embedded_model_chooses_and_old_runs_keep_writing() -> None:
     old = CognitionConfig().to_json()
     del old["dialogue"]
     assert CognitionConfig.from_json(old).dialogue == "write"
+
+
+def test_a_step_about_the_listener_is_not_said_to_them(
+    willow: World, willow_people: list[Persona]
+) -> None:
+    theo = people(willow_people, willow)["Theo"]
+    theo.schedule.steps = [
+        Step(0, 2 * HOUR, "say hello to Maya", "Juniper Cafe:Seating", None, "🙂")
+    ]
+    cog = Cognition(StructuredLM(ScriptedLM([])), CHOOSE, seed=0, now=HOUR)
+    said, _ = script.options(theo, ["Maya Torres"], cog)
+    assert not any("say hello to Maya" in s for s in said)
+    said, _ = script.options(theo, ["Eleanor Hale"], cog)
+    assert "Right now I'm about to say hello to Maya." in said
