@@ -65,6 +65,9 @@ class ZeroLatencyLM:
     def __init__(self, seed: int = 0) -> None:
         self._fake = FakeLM(seed)
         self._answers: dict[str, LMResponse] = {}
+        # Schema dicts are shared by every call of a class (`schema_of`): each is dumped once,
+        # by identity (the entry holds the dict, so its id is not reused).
+        self._dumps: dict[int, tuple[dict[str, Any], str]] = {}
 
     @property
     def name(self) -> str:
@@ -73,7 +76,11 @@ class ZeroLatencyLM:
 
     def complete(self, request: LMRequest) -> LMResponse:
         """The cached answer for this schema (FakeLM's answer to the first such request)."""
-        key = json.dumps(request.schema, sort_keys=True)
+        held = self._dumps.get(id(request.schema))
+        if held is None or held[0] is not request.schema:
+            held = (request.schema, json.dumps(request.schema, sort_keys=True))
+            self._dumps[id(request.schema)] = held
+        key = held[1]
         answer = self._answers.get(key)
         if answer is None:
             answer = self._answers[key] = self._fake.complete(request)

@@ -30,8 +30,9 @@ class CachedEmbedder:
         """Return vectors in the order of `texts`, embedding each distinct miss once."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        misses = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        vectors = self._vectors
+        misses = list(dict.fromkeys(t for t in texts if t not in vectors))
         if misses:
             for text, vector in zip(misses, self.inner.embed(misses), strict=True):
-                self._vectors[text] = vector
-        return np.stack([self._vectors[t] for t in texts]).astype(np.float32, copy=False)
+                vectors[text] = vector
+        return np.array([vectors[t] for t in texts], dtype=np.float32)  # a copy: callers own it

@@ -30,6 +30,7 @@ class HashEmbedder:
         if dim < 2:
             raise ValueError("dim must be at least 2")
         self._dim = dim
+        self._slots: dict[str, tuple[int, float]] = {}  # up to WORDS_HELD words' `_slot`
 
     @property
     def name(self) -> str:
@@ -53,13 +54,23 @@ class HashEmbedder:
         order), then scaled to unit length.
         """
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        known = self._slots
         for row, text in enumerate(texts):
-            slots = [self._slot(word) for word in _WORD.findall(text.lower())]
-            if not slots:
+            words = _WORD.findall(text.lower())
+            if not words:
                 continue
+            slots = [known.get(word) or self._remember(word) for word in words]
             buckets, signs = zip(*slots, strict=True)
-            out[row] = np.bincount(buckets, weights=signs, minlength=self._dim)
-            norm = float(np.linalg.norm(out[row]))
+            vector = out[row]
+            vector[:] = np.bincount(buckets, weights=signs, minlength=self._dim)
+            norm = float(np.sqrt(vector.dot(vector)))  # `np.linalg.norm`, without its checks
             if norm > 0:
-                out[row] /= norm
+                vector /= norm
         return out
+
+    def _remember(self, word: str) -> tuple[int, float]:
+        """`_slot(word)`, kept for the next text while the vocabulary is under WORDS_HELD."""
+        slot = self._slot(word)
+        if len(self._slots) < WORDS_HELD:
+            self._slots[word] = slot
+        return slot

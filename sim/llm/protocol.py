@@ -7,6 +7,7 @@ import json
 import math
 import threading
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any, Literal, Protocol, runtime_checkable
 
 FinishReason = Literal["stop", "length", "error"]
@@ -54,10 +55,12 @@ class LMRequest:
         The hash of `to_json()` dumped with sorted keys, the dump put together field by field
         (in sorted order) so that the schema, the same for many calls, is dumped once.
         """
-        messages = [{"content": m.content, "role": m.role} for m in self.messages]
+        messages = ",".join(
+            f'{{"content":{_string(m.content)},"role":{_string(m.role)}}}' for m in self.messages
+        )
         blob = (
-            f'{{"max_tokens":{_number(self.max_tokens)},"messages":{_dump(messages)},'
-            f'"schema":{_schema_text(self.schema)},"schema_name":{_dump(self.schema_name)},'
+            f'{{"max_tokens":{_number(self.max_tokens)},"messages":[{messages}],'
+            f'"schema":{_schema_text(self.schema)},"schema_name":{_string(self.schema_name)},'
             f'"seed":{_number(self.seed)},"temperature":{_number(self.temperature)}}}'
         )
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -71,6 +74,11 @@ _SCHEMA_TEXTS_LOCK = threading.Lock()  # requests are keyed from several threads
 def _dump(value: Any) -> str:
     """The canonical JSON of `value`: sorted keys, no spaces (what request keys hash)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _string(value: Any) -> str:
+    """`_dump` of a string without the encoder's setup: the same C function quotes it."""
+    return encode_basestring_ascii(value) if type(value) is str else _dump(value)
 
 
 def _number(value: Any) -> str:

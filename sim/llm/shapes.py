@@ -21,6 +21,8 @@ from pydantic.fields import FieldInfo
 MODELS_HELD = 2048  # distinct answer classes kept; a town's prompts make a few hundred
 _OWN_SCHEMA = ("__get_pydantic_json_schema__", "model_json_schema")  # hooks a shape cannot see
 
+_PLAIN = frozenset({str, int, float, bool, bytes})  # exactly these types, not subclasses
+
 _MODELS: OrderedDict[Hashable, type[pydantic.BaseModel]] = OrderedDict()
 _LOCK = threading.Lock()
 
@@ -31,6 +33,8 @@ def _key(value: Any) -> Hashable:
     `Literal["a", "b"] == Literal["b", "a"]` in Python, so type arguments are keyed in order;
     plain values carry their type (`Literal[1]` and `Literal[True]` are equal too).
     """
+    if type(value) in _PLAIN:  # a Literal's choices: keyed before the slower checks below
+        return (type(value), value)
     if isinstance(value, FieldInfo):
         return ("field", repr(value))
     if isinstance(value, tuple):

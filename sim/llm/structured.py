@@ -290,8 +290,7 @@ class StructuredLM:
     ) -> _Attempt[T]:
         """Run one attempt and classify it; `check` can reject a schema-valid answer."""
         try:
-            with self._one_notice() as on_wait, stall_notice(on_wait):
-                response = self.lm.complete(request)
+            response = self._complete(request)
         except LMAuthError as exc:  # a refused key: no retry or fallback can help
             with self._lock:
                 self.stats.add_faults(exc.faults)
@@ -318,6 +317,13 @@ class StructuredLM:
             return _Attempt("rejected", response, reason[:1000], faults=retried)
         note = f"answered after retrying: {', '.join(retried)}" if retried else ""
         return _Attempt("ok", response, note, value=value, faults=retried)
+
+    def _complete(self, request: LMRequest) -> LMResponse:
+        """The model's answer, watched for stalls when someone listens (`on_wait`)."""
+        if self.on_wait is None:  # nobody to tell: no watcher, no lock
+            return self.lm.complete(request)
+        with self._one_notice() as on_wait, stall_notice(on_wait):
+            return self.lm.complete(request)
 
     @contextmanager
     def _one_notice(self) -> Iterator[Callable[[int], None] | None]:

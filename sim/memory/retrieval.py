@@ -139,13 +139,11 @@ def _about_mask(stream: MemoryStream, query: str) -> np.ndarray | None:
     """Which memories are about someone the query names; None when it names no one.
 
     The people are those some memory has among its subjects; the stream indexes names and
-    remembers, per person, a mask of the memories about them, so this is not a text scan.
+    remembers what it found about each person (`sim.memory.about`), so this is not a text
+    scan.
     """
-    people = sorted(stream.people_named(query))
-    if not people:
-        return None
-    masks = [stream.about(person) for person in people]
-    return masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
+    people = stream.people_named(query)
+    return stream.about(people) if people else None
 
 
 def top_order(total: np.ndarray, k: int) -> np.ndarray:

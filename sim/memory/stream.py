@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
 import numpy as np
 
 from sim.embed.protocol import Embedder
-from sim.memory.about import AboutIndex, NameIndex, RowNames, named_in
+from sim.memory.about import AboutIndex, NameIndex, TextRows, named_in
 from sim.types import JSON, GameSeconds, MemoryKind
 
 COSINE_GRID = 4096  # similarities are compared in steps of 1/4096 (see `similarity`)
@@ -115,12 +115,15 @@ class _Tail:
         self.records: list[MemoryRecord] = []
         self.columns = np.zeros((dim, 0), dtype=np.float32)
         self.importance = np.zeros(0, dtype=np.float64)
-        self.people: set[str] = set()
-        self._names = RowNames()
-        self._about: dict[str, np.ndarray] = {}  # person -> mask over the first rows
+        self.names = TextRows()  # who the rows are about
 
     def __len__(self) -> int:
         return len(self.records)
+
+    @property
+    def people(self) -> Collection[str]:
+        """Everyone some row has among its subjects (only ever added to)."""
+        return self.names.subjects.keys()
 
     def append(self, records: Sequence[MemoryRecord], vectors: np.ndarray) -> None:
         """Append rows (`vectors` is (k, dim)), growing the arrays geometrically so appends
@@ -136,16 +139,7 @@ class _Tail:
         self.columns[:, n : n + k] = vectors.T
         self.importance[n : n + k] = [r.importance for r in records]
         self.records.extend(records)
-        self.people.update(s for r in records for s in r.subjects)
-        self._names.extend(records)
-
-    def about(self, person: str) -> np.ndarray:
-        """Which rows are about `person`; only rows appended since the last ask are read."""
-        known = self._about.get(person, np.zeros(0, dtype=bool))
-        if len(known) < len(self.records):
-            known = np.concatenate([known, self._names.mask(person, len(known))])
-            self._about[person] = known
-        return known
+        self.names.extend(records)
 
     def seal(self) -> Segment:
         """The rows so far as a frozen segment (views of the arrays, no copy)."""
@@ -239,7 +233,12 @@ class MemoryStream:
         """One record by id (ids are positions in the stream)."""
         if record_id >= self._frozen:
             return self._tail.records[record_id - self._frozen]
-        return self.records[record_id]
+        offset = record_id
+        for segment in self._segments:  # a handful at most (MAX_SEGMENTS)
+            if 0 <= offset < len(segment.records):
+                return segment.records[offset]
+            offset -= len(segment.records)
+        return self.records[record_id]  # a negative id, counted from the end
 
     def add(self, items: Sequence[NewMemory], now: GameSeconds) -> list[MemoryRecord]:
         """Append memories created at `now`; embeds them in one batch and returns the records."""
@@ -340,10 +339,19 @@ class MemoryStream:
             self._names = (*held[:3], len(self._tail.people))
         return held[2].named(text)
 
-    def about(self, person: str) -> np.ndarray:
-        """Boolean mask of the memories about `person` (subjects or text; see `is_about`)."""
-        parts = [s.index.about(person) for s in self._segments]
-        return np.concatenate([*parts, self._tail.about(person)])
+    def about(self, people: Collection[str]) -> np.ndarray:
+        """Boolean mask of the memories about any of `people` (subjects or text; see
+        `is_about`), filled in place: each segment's remembered per-person masks OR-ed into
+        its slice, then the tail's rows (`TextRows.about`)."""
+        mask = np.zeros(len(self), dtype=bool)
+        start = 0
+        for segment in self._segments:
+            view = mask[start : start + len(segment)]
+            start += len(segment)
+            for person in people:
+                np.logical_or(view, segment.index.about(person), out=view)
+        mask[self._frozen :][self._tail.names.about(people)] = True
+        return mask
 
     def importance_column(self) -> np.ndarray:
         """Importance of every record as float64 (a read-only view when the stream is one
