@@ -7,6 +7,7 @@ by the prompt's fallback, and it is counted as a quality rejection apart from sc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -91,9 +92,13 @@ def instruction_gate(instructions: Sequence[str], fields: Sequence[str], n: int 
 
 def strip_speaker(text: str, names: Sequence[str]) -> str:
     """Drop leading "Name:" prefixes a small model copies from the transcript format."""
+    return _speaker_prefixes(tuple(sorted(set(names)))).sub("", text).strip()
+
+
+@functools.lru_cache(maxsize=4096)  # re's own cache (512) thrashes in a town of 1,000 names
+def _speaker_prefixes(names: tuple[str, ...]) -> re.Pattern[str]:
     forms = sorted({f for n in names for f in (n, n.split()[0])}, key=len, reverse=True)
-    pattern = re.compile(rf"^\s*(?:(?:{'|'.join(re.escape(f) for f in forms)})\s*:\s*)+", re.I)
-    return pattern.sub("", text).strip()
+    return re.compile(rf"^\s*(?:(?:{'|'.join(re.escape(f) for f in forms)})\s*:\s*)+", re.I)
 
 
 def dialogue_gate(names: Sequence[str], previous: str | None, field: str = "utterance") -> Check:

@@ -7,6 +7,7 @@ time. Nothing here reads a run or calls an LM; only `step_relations` needs an `E
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -107,6 +108,11 @@ def leakage(text: str) -> Finding:
 
 def _name_prefix(names: Iterable[str]) -> re.Pattern[str] | None:
     """`Name:` for each participant's full and first name, anywhere in a line."""
+    return _prefix_pattern(tuple(sorted(set(names))))
+
+
+@functools.lru_cache(maxsize=4096)  # re's own cache (512) thrashes in a town of 1,000 names
+def _prefix_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     forms = {form for name in names for form in (name, name.split()[0]) if form.strip()}
     if not forms:
         return None
