@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sim.agent import Agent
 from sim.cognition.context import MEMORY_WORDS, Cognition, identity
+from sim.cognition.gate import strip_speaker
 from sim.cognition.importance import flush
 from sim.memory.stream import MemoryRecord, NewMemory
 from sim.prompts import reflection
@@ -75,6 +76,7 @@ def reflect(agent: Agent, cog: Cognition) -> int:
     known = {r.text.lower() for r in agent.memory.records if r.kind == "reflection"}
     written = 0
     asked = questions(agent, cog)
+    names = [agent.name, *sorted(agent.memory.people())]
     restated = 0
     for question in asked:
         found = cog.recall(agent, question, "reflect", cfg.reflection_evidence)
@@ -89,8 +91,8 @@ def reflect(agent: Agent, cog: Cognition) -> int:
             text = item.insight.strip()
             if len(text.split()) < MIN_INSIGHT_WORDS or text.lower() in known:
                 continue  # too short to be an insight, or one the agent already holds
-            if instruction_echo(text, statements).flagged:
-                restated += 1  # a memory said again is no insight
+            if instruction_echo(text, statements).flagged or strip_speaker(text, names) != text:
+                restated += 1  # a memory said again, or a line of a transcript, is no insight
                 continue
             known.add(text.lower())
             evidence = tuple(sorted({found[int(e) - 1].record.id for e in item.evidence}))

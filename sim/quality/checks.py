@@ -31,6 +31,7 @@ T = TypeVar("T")
 
 _LEAKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("template braces", re.compile(r"\{\{|\}\}")),
+    ("numbered placeholder", re.compile(r"\{\s*\d+\s*\}")),  # "{2} Theo Okafor: ..."
     ("chat-template token", re.compile(r"<\||\|>|\[/?INST\]|<</?SYS>>|</?s>")),
     ("JSON fragment", re.compile(r"\{\s*\"|\"\s*:|\]\s*\{|\}\s*[,{]|\[\s*\"|\"\s*\]|[{}]\s*$")),
     (

@@ -184,15 +184,29 @@ def test_a_busy_agent_reflects_at_most_once_per_gap(willow_people: list[Persona]
 def test_an_insight_that_restates_a_memory_is_not_kept(willow_people: list[Persona]) -> None:
     agent = make_agent(willow_people[0])
     agent.remember(
-        [NewMemory("observation", "Aisha Rahman is heading to Millbrook College:Hallway", 5)], 0
+        [
+            NewMemory(
+                "observation",
+                "Aisha Rahman is heading to Millbrook College:Hallway",
+                5,
+                subjects=("Aisha Rahman",),
+            )
+        ],
+        0,
     )
     copied = {"insight": "Aisha Rahman is heading to Millbrook College", "evidence": ["1"]}
     fresh = {"insight": "Aisha is always on the move for her campaign", "evidence": ["1"]}
-    answer = {"insights": [{**copied, "importance": 5}, {**fresh, "importance": 6}]}
+    line = {"insight": "Aisha Rahman: what a great idea to come to the quad", "evidence": ["1"]}
+    answer = {"insights": [{**i, "importance": 5} for i in (copied, fresh, line)]}
     lm = StructuredLM(ScriptedLM([json.dumps(answer)]))
-    cfg = CognitionConfig(reflection_budget=1, reflection_questions=1, reflection_focus="subjects")
+    cfg = CognitionConfig(
+        reflection_budget=1,
+        reflection_questions=1,
+        reflection_focus="subjects",
+        insights_per_question=3,
+    )
     cog = Cognition(lm, cfg, seed=0, now=60)
     assert reflect.reflect(agent, cog) == 1
     texts = [r.text for r in agent.memory.records if r.kind == "reflection"]
     assert texts == ["Aisha is always on the move for her campaign"]
-    assert cog.events[-1]["restated"] == 1
+    assert cog.events[-1]["restated"] == 2

@@ -32,6 +32,7 @@ CLEAN = [
         "write_a_story.txt",
         "toil_shed",
         "{{id}}}, {{name}} and {{name}}",
+        "{2} Theo Okafor: A great idea to bring a potluck dinner to the summer picnic.",
     ],
 )
 def test_leakage_flags_templates_markup_json_and_file_names(text: str) -> None:
