@@ -34,7 +34,10 @@ NEWS_WORDS = 28  # longer memories are not something one says in passing
 TOLD = "{0} told me: “{1}”"
 
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'll|I'd|my|me|mine)\b")
-_NOT_SAID = ("plan",)  # memory kinds that are records, not things to say
+# What can be news: what the agent saw, was told or has known since the start. Plans are
+# records, and the small model's reflections are not things to say ("1. Jonah Fischer told
+# me:" was one, passed on as news).
+_SAID = ("observation", "dialogue")
 
 
 def greeting(now: int, name: str) -> str:
@@ -55,9 +58,9 @@ def news(speaker: Agent, listeners: Sequence[str], cog: Cognition) -> list[str]:
         record = memory.record
         text = " ".join(record.text.replace('"', "'").split())
         heard = text.count(" told me: ")
-        said = record.kind not in _NOT_SAID and not text.startswith("Conversation at")
+        said = record.kind in _SAID and not text.startswith("Conversation at")
         if not said or heard > 1 or record.text in ties:
-            continue  # a record of a plan, a talk or a tie, or news already passed on
+            continue  # a plan, a thought, a talk's record or a tie, or news passed on already
         if len(text.split()) > NEWS_WORDS or any(named_in(text, n) for n in listeners):
             continue
         if (heard or _FIRST_PERSON.search(text)) and text not in picked:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from sim.agent import Agent
 from sim.clock import HOUR
@@ -97,7 +98,8 @@ def test_news_told_once_is_passed_on_but_not_twice(
 ) -> None:
     by = people(willow_people, willow)
     maya = by["Maya"]
-    cog = Cognition(StructuredLM(ScriptedLM([])), CHOOSE, seed=0, now=9 * HOUR)
+    wide = replace(CHOOSE, prompt_memories=20)  # every memory below is retrieved
+    cog = Cognition(StructuredLM(ScriptedLM([])), wide, seed=0, now=9 * HOUR)
     told = f"Eleanor Hale told me: “{PICNIC}”"
     maya.remember(
         [
@@ -107,6 +109,7 @@ def test_news_told_once_is_passed_on_but_not_twice(
             NewMemory("plan", "From 09:00 to 10:00 at the cafe: bake (60 min)", 5),
             NewMemory("observation", "the espresso machine hisses", 5),
             NewMemory("observation", 'I call the new cake "the river stone"', 5),
+            NewMemory("reflection", "1. Jonah Fischer told me:", 5),
             *[NewMemory("observation", r.as_memory(), 5) for r in maya.persona.relationships],
         ],
         0,
@@ -116,6 +119,7 @@ def test_news_told_once_is_passed_on_but_not_twice(
     assert not any(s.count("told me") > 1 for s in said)  # third hand is not
     assert not any("Theo" in s for s in said)  # nothing about the listener to his face
     assert not any(s.startswith("From 09:00") for s in said)  # a plan record is not news
+    assert "1. Jonah Fischer told me:" not in said  # nor a (small model's) reflection
     assert "the espresso machine hisses" not in said  # not the speaker's own words
     assert not any(" is my " in s for s in said)  # how she knows people is not news
     # No straight double quote reaches the schema's enum (the grammar cut such values short).
