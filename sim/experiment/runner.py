@@ -19,7 +19,7 @@ from sim.experiment.design import Experiment, load_experiment
 from sim.llm.wrappers import ReplayLM
 from sim.rng import derive_seed
 from sim.simulation import Simulation
-from sim.store.location import RunDb, is_url, pg_run, with_run
+from sim.store.location import RunDb, is_url, pg_run, unmasked, with_run
 from sim.store.location import label as db_text
 from sim.store.reader import RunReader
 
@@ -161,7 +161,7 @@ def _recorded(options: RunOptions, replayed: Path, label: str) -> RunDb:
             "replay a directory written by `sim experiment` for the same script and replicates",
         )  # fmt: skip
     if options.db is None:
-        return where
+        return unmasked(where)
     source = with_run(options.db, pg_run(where).name)
     if pg_run(source).name == pg_run(str(_db(options, label))).name:
         raise SimInputError(

@@ -54,6 +54,20 @@ def short_name(db: RunDb) -> str:
     return pg_run(str(db)).name if is_url(db) else Path(db).name
 
 
+def unmasked(shown: str) -> str:
+    """A URL as `label` showed it, with the masked password dropped, so that the driver takes
+    the password from PGPASSWORD or ~/.pgpass (an experiment's manifest keeps none)."""
+    url = _parse(shown)
+    if url is None or url.password != "***":
+        return shown
+    from sqlalchemy.engine import URL
+
+    kept = URL.create(
+        url.drivername, url.username, None, url.host, url.port, url.database, url.query
+    )  # `url.set(password=None)` would keep it: None there means "unchanged"
+    return kept.render_as_string(hide_password=False)
+
+
 def _parse(db: str) -> Any:
     """SQLAlchemy's reading of a URL, or None (imported here: `sim --help` stays quick)."""
     from sqlalchemy.engine import make_url

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from sim.errors import SimInputError
 from sim.experiment.design import load_experiment
@@ -100,7 +101,7 @@ def test_an_experiment_records_its_arms_as_runs_on_the_server(
 
 
 def test_an_experiment_on_the_server_replays_from_it(
-    server_run: Callable[[str], str], tmp_path: Path
+    server_run: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script = ROOT / "experiments" / "mask_policy.py"
     db = server_run("exp")
@@ -110,7 +111,11 @@ def test_an_experiment_on_the_server_replays_from_it(
     replay = RunOptions(out=tmp_path / "replay", db=again, replay=tmp_path / "pg", lm="fake")
     replayed = run_experiment(script, replay)
     assert replayed["results"].read_text() == first["results"].read_text()
-    # No --db: the arms are read from the URLs the manifest names (this server has no password).
+    # No --db: the arms are read from the URLs the manifest names, which show no password; the
+    # driver takes it from PGPASSWORD, as the docs advise.
+    password = make_url(db).password
+    if password:
+        monkeypatch.setenv("PGPASSWORD", password)
     alone = RunOptions(out=tmp_path / "alone", replay=tmp_path / "pg", lm="fake")
     assert run_experiment(script, alone)["results"].read_text() == first["results"].read_text()
     with pytest.raises(SimInputError, match="record over the arm it replays"):
