@@ -3,12 +3,12 @@ what the agent knows of the people it names."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from sim.agent import Agent
 from sim.clock import label
 from sim.cognition.context import Cognition
+from sim.memory.about import named_in
 from sim.memory.retrieval import ScoredMemory
 from sim.memory.stream import NewMemory
 from sim.persona import Relationship
@@ -40,15 +40,9 @@ class Reply:
         return [m.record.id for m in self.memories]
 
 
-def mentions(text: str, person: str) -> bool:
-    """Whether `text` names `person`, by full or first name ("Who is Maya?")."""
-    first = person.split()[0]
-    return re.search(rf"\b({re.escape(person)}|{re.escape(first)})\b", text) is not None
-
-
 def named_relations(agent: Agent, question: str) -> list[Relationship]:
     """The agent's relationships to the people `question` names."""
-    return [r for r in agent.persona.relationships if mentions(question, r.name)]
+    return [r for r in agent.persona.relationships if named_in(question, r.name)]
 
 
 def told(relation: Relationship) -> str:

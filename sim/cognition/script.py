@@ -2,9 +2,8 @@
 
 Each line is picked from what its speaker can truthfully say: what it is doing and will do
 next, what it remembers (in its own words, or what someone told it), a reply to what it heard.
-The
-model decides who says what and in which order; the words come from the agents' own plans and
-memories. A listener remembers the news it heard as "X told me: ..." and can pass it on in a
+The model decides who says what and in which order; the words come from the agents' own plans
+and memories. A listener remembers the news it heard as "X told me: ..." and can pass it on in a
 later conversation, which is how news spreads through the town in the reference design.
 
 Why: writing turn by turn, SmolLM2-135M answered "Mine", "Ruth Hartley:" and "One or two

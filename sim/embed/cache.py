@@ -6,25 +6,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.embed.protocol import Embedder
+from sim.embed.protocol import Embedder, WrappedEmbedder
 
 
-class CachedEmbedder:
+class CachedEmbedder(WrappedEmbedder):
     """Remembers vectors by text and sends only unseen texts to the inner embedder, in one batch."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self._vectors: dict[str, np.ndarray] = {}
-
-    @property
-    def name(self) -> str:
-        """The inner embedder's name: caching does not change the vectors."""
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        return self.inner.dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return vectors in the order of `texts`, embedding each distinct miss once."""

@@ -7,28 +7,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.embed.protocol import Embedder
+from sim.embed.protocol import Embedder, WrappedEmbedder
 
 
-class MeteredEmbedder:
+class MeteredEmbedder(WrappedEmbedder):
     """Wraps an embedder and adds up its calls, the texts it embedded and the wall time inside it
     (telemetry only: the vectors are the inner embedder's)."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.calls = 0
         self.texts = 0
         self.seconds = 0.0
-
-    @property
-    def name(self) -> str:
-        """The wrapped embedder's name."""
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        """The wrapped embedder's vector size."""
-        return self.inner.dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """The wrapped embedder's vectors, counted and timed."""

@@ -25,3 +25,22 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return an array of shape (len(texts), dim), rows L2-normalised."""
         ...
+
+
+class WrappedEmbedder:
+    """Base of embedders that wrap another and keep its vectors (a cache, a meter): they
+    answer to the inner embedder's name and size, so a run records the embedder that made
+    the vectors."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        """The inner embedder's name."""
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        """The inner embedder's vector size."""
+        return self.inner.dim

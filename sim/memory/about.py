@@ -78,7 +78,7 @@ class TextRows:
     def __init__(self) -> None:
         self.size = 0
         self.subjects: dict[str, list[int]] = {}  # person -> rows, ascending
-        self._lowered: list[str] = []
+        self._pending: list[str] = []  # lowered texts of rows not yet joined into `_text`
         self._text = ""  # the lowered texts of the first len(_starts) rows, each + "\n"
         self._starts: list[int] = []  # where each of those rows begins in `_text`
         self._found: dict[tuple[str, bool], tuple[int, list[int]]] = {}  # see `holding`
@@ -90,7 +90,7 @@ class TextRows:
                 rows = self.subjects.setdefault(subject, [])
                 if not rows or rows[-1] != self.size:
                     rows.append(self.size)
-            self._lowered.append(record.text.lower())
+            self._pending.append(record.text.lower())
             self.size += 1
 
     def about(self, people: Iterable[str]) -> list[int]:
@@ -130,13 +130,13 @@ class TextRows:
     def joined(self) -> tuple[str, list[int]]:
         """The lowered texts joined, brought up to date with the appended rows (a copy of the
         texts so far: at most once per retrieval, which reads every row's vector anyway)."""
-        fresh = self._lowered[len(self._starts) :]
-        if fresh:
+        if self._pending:
             offset = len(self._text)
-            for lowered in fresh:
+            for lowered in self._pending:
                 self._starts.append(offset)
                 offset += len(lowered) + 1
-            self._text += "".join(f"{lowered}\n" for lowered in fresh)
+            self._text += "".join(f"{lowered}\n" for lowered in self._pending)
+            self._pending = []
         return self._text, self._starts
 
 

@@ -120,12 +120,13 @@ def script(time_label: str, place: str, voices: Sequence[Voice]) -> PromptCall[B
     model picks the news, the replies and the close, the words are the agents' own.
     """
     first, *rest = voices
+    key = _slugs([v.name for v in voices])
     # (field, options, the fallback's pick: a plan (the last option), or the plainest words)
-    picks = [(f"{_slug(first.name)}_says", first.options, first.options[-1])]
-    for voice in rest:
-        picks.append((f"{_slug(voice.name)}_replies", REPLIES, REPLIES[0]))
-        picks.append((f"{_slug(voice.name)}_says", voice.options, voice.options[-1]))
-    picks.append((f"{_slug(first.name)}_closes", CLOSERS, CLOSERS[0]))
+    picks = [(f"{key[0]}_says", first.options, first.options[-1])]
+    for i, voice in enumerate(rest, 1):
+        picks.append((f"{key[i]}_replies", REPLIES, REPLIES[0]))
+        picks.append((f"{key[i]}_says", voice.options, voice.options[-1]))
+    picks.append((f"{key[0]}_closes", CLOSERS, CLOSERS[0]))
     output = answer_model(
         "Conversation",
         **{key: (choice(offered), ...) for key, offered, _ in picks},  # type: ignore[arg-type]
@@ -145,6 +146,10 @@ def script(time_label: str, place: str, voices: Sequence[Voice]) -> PromptCall[B
     return PromptCall("converse", chat(user), output, fallback, max_tokens=60 * len(picks))
 
 
-def _slug(name: str) -> str:
-    """A field-name-safe first name (the schema's keys tell the model who speaks)."""
-    return re.sub(r"\W", "", name.split()[0]).lower() or "speaker"
+def _slugs(names: Sequence[str]) -> list[str]:
+    """Field-name-safe first names (the schema's keys tell the model who speaks), numbered
+    where two participants share one: a repeated key would drop a line from the schema."""
+    slugs = [re.sub(r"\W", "", name.split()[0]).lower() or "speaker" for name in names]
+    return [
+        s if slugs.count(s) == 1 else f"{s}{slugs[:i].count(s) + 1}" for i, s in enumerate(slugs)
+    ]

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sim.cognition.interview import mentions
 from sim.llm.protocol import LanguageModel
+from sim.memory.about import named_in
 from sim.persona import Persona
 from sim.quality.checks import leakage, round_robin, tokens, word_forms
 from sim.types import JSON
@@ -197,9 +197,9 @@ def someone_else(answer: str, asked: RecallQuestion, people: Sequence[str]) -> s
     """Someone else of the set that `answer` names, when it never names the person asked about:
     asked "Who is Eleanor Hale?", SmolLM2 once answered "Theo Okafor is my friend, a little
     bossy", whose "friend" and "bossy" recall nothing about Eleanor."""
-    if mentions(answer, asked.about):
+    if named_in(answer, asked.about):
         return None
-    others = (p for p in people if p not in (asked.about, asked.agent) and mentions(answer, p))
+    others = (p for p in people if p not in (asked.about, asked.agent) and named_in(answer, p))
     return next(others, None)
 
 

@@ -15,6 +15,7 @@ from sim.llm.fake import ScriptedLM
 from sim.llm.structured import StructuredLM
 from sim.memory.stream import NewMemory
 from sim.persona import Persona
+from sim.prompts import dialogue
 from sim.world.map import World
 
 CHOOSE = CognitionConfig(dialogue="choose", importance="anchors")
@@ -160,3 +161,17 @@ def test_a_step_about_the_listener_is_not_said_to_them(
     assert not any("say hello to Maya" in s for s in said)
     said, _ = script.options(theo, ["Eleanor Hale"], cog)
     assert "Right now I'm about to say hello to Maya." in said
+
+
+def test_two_speakers_sharing_a_first_name_keep_their_own_lines() -> None:
+    voices = [
+        dialogue.Voice("John Avery", "40, baker.", ["x"], ["I bake bread."]),
+        dialogue.Voice("John Bell", "50, postman.", ["y"], ["I deliver letters."]),
+    ]
+    call = dialogue.script("day 1 10:00", "Bakery", voices)
+    assert list(call.output.model_fields) == [
+        "john1_says",
+        "john2_replies",
+        "john2_says",
+        "john1_closes",
+    ]
